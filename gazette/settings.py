@@ -1,0 +1,45 @@
+"""Scrapy settings for gazette: polite, robust defaults.
+
+Every value can be overridden with ``-s NAME=VALUE`` or a spider's
+``custom_settings``.
+"""
+
+BOT_NAME = "gazette"
+SPIDER_MODULES = ["gazette.spiders"]
+NEWSPIDER_MODULE = "gazette.spiders"
+
+# -- identity and politeness -------------------------------------------------
+GAZETTE_CONTACT = "https://github.com/gazette-project/gazette"
+USER_AGENT = f"gazette/0.1 (+{GAZETTE_CONTACT}; notice crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# -- robustness ----------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+DNS_TIMEOUT = 20
+
+# -- development: opt-in HTTP cache (-s HTTPCACHE_ENABLED=1) --------------------
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 0
+
+# -- items -----------------------------------------------------------------------
+ITEM_PIPELINES: dict[str, int] = {}
+
+FEED_EXPORT_ENCODING = "utf-8"
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
