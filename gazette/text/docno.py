@@ -119,6 +119,20 @@ _STOP_WORDS = (
     "在",
     "对",
     "从",
+    "学习",
+    "认真",
+    "要",
+    "已",
+    "请",
+    "并",
+    "均",
+    "也",
+    "还",
+    "须",
+    "需",
+    "则",
+    "向",
+    "给",
 )
 _STOP_RE = re.compile("|".join(sorted(_STOP_WORDS, key=len, reverse=True)))
 # Single-character lead-ins, only stripped at the very start of the run.
