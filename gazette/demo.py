@@ -1,0 +1,374 @@
+"""The offline demo: serve ``data/demo-site/`` on 127.0.0.1 and crawl it for real.
+
+``python -m gazette.demo`` (what ``scripts/demo.sh`` runs):
+
+1. serves each site of ``data/demo-site/`` (``govcn``, ``gd``, ``repost``) on
+   its own ephemeral 127.0.0.1 port, like three hosts;
+2. runs the real spiders (``gov_cn``, ``gd_gkmlpt``, ``site``) with the project's
+   settings, pipelines and feed export, in a subprocess (fresh Twisted reactor),
+   writing ``data/exports/demo.jsonl``;
+3. prints a summary: pages, notices, dropped, duplicates, per-field coverage.
+
+The static server maps a query string to a file name, so JSON list APIs can be
+plain files: ``/gkmlpt/api/all/0?page=2&sid=2`` → ``gkmlpt/api/all/0__page=2_sid=2.json``
+(parameters in URL order, ``&`` → ``_``; ``.json`` or ``.html`` may be appended).
+An extension-less path falls back to ``path.html``; ``/robots.txt`` defaults to
+allow-all when the site has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.server
+import json
+import os
+import posixpath
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from gazette.items import FIELDS
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SITE = ROOT / "data" / "demo-site"
+EXPORTS = ROOT / "data" / "exports"
+DEFAULT_ROBOTS = b"User-agent: *\nAllow: /\n"
+
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".shtml": "text/html",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".js": "application/javascript",
+    ".css": "text/css",
+}
+
+#: the demo's sites and the spider that crawls each: (site dir, spider, arguments)
+DEMO_CRAWLS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("govcn", "gov_cn", {"start_url": "{base}/zhengce/zhengceku/"}),
+    ("gd", "gd_gkmlpt", {"site": "{host}", "scheme": "http"}),
+    ("repost", "site", {"start_url": "{base}/"}),
+)
+
+
+def query_file_name(path: str, query: str) -> str:
+    """The file that answers ``path?query`` on the static server.
+
+    >>> query_file_name("/gkmlpt/api/all/0", "page=2&sid=2")
+    '/gkmlpt/api/all/0__page=2_sid=2'
+    >>> query_file_name("/a/", "")
+    '/a/'
+    """
+    if not query:
+        return path
+    return f"{path}__{query.replace('&', '_')}"
+
+
+class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve a directory read-only, with query strings mapped to files (see module doc)."""
+
+    server_version = "gazette-demo/1"
+    root: Path = DEMO_SITE
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _resolve(self) -> Path | None:
+        parts = urlsplit(self.path)
+        path = posixpath.normpath(unquote(parts.path))
+        if parts.path.endswith("/") and not path.endswith("/"):
+            path += "/"
+        rel = query_file_name(path, parts.query).lstrip("/")
+        base = (self.root / rel).resolve()
+        if self.root.resolve() not in (base, *base.parents):
+            return None
+        candidates = [base]
+        if rel.endswith("/") or base.is_dir():
+            candidates = [base / "index.html", base / "index.htm"]
+        else:
+            candidates += [base.with_name(base.name + ext) for ext in (".json", ".html")]
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        target = self._resolve()
+        if target is None and urlsplit(self.path).path == "/robots.txt":
+            body, ctype = DEFAULT_ROBOTS, "text/plain"
+        elif target is None:
+            self.send_error(404, "Not Found")
+            return
+        else:
+            body = target.read_bytes()
+            ctype = CONTENT_TYPES.get(target.suffix.lower(), "text/html")
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def start_server(directory: Path | str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``directory`` on 127.0.0.1 (ephemeral port) in a thread; → (server, base URL)."""
+    handler = type("Handler", (StaticSiteHandler,), {"root": Path(directory)})
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    return server, f"http://{host!s}:{port}"
+
+
+@contextlib.contextmanager
+def serve(directory: Path | str) -> Iterator[str]:
+    """``with serve(dir) as base_url:`` a static server for the block's duration."""
+    server, base = start_server(directory)
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def serve_sites(root: Path | str = DEMO_SITE) -> Iterator[dict[str, str]]:
+    """Every subdirectory of ``root`` on its own port: ``{name: base URL}``."""
+    with contextlib.ExitStack() as stack:
+        bases = {}
+        for sub in sorted(Path(root).iterdir()):
+            if sub.is_dir():
+                bases[sub.name] = stack.enter_context(serve(sub))
+        yield bases
+
+
+# -- the crawl -----------------------------------------------------------------------
+def crawl_plan(bases: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """``[(spider, arguments)]`` for the demo sites being served at ``bases``."""
+    plan = []
+    for site, spider, args in DEMO_CRAWLS:
+        if site not in bases:
+            continue
+        base = bases[site]
+        host = urlsplit(base).netloc
+        plan.append((spider, {k: v.format(base=base, host=host) for k, v in args.items()}))
+    return plan
+
+
+def _run_crawls(plan_file: str, output: str, stats_file: str, overrides: str) -> None:
+    """Subprocess body: run the planned spiders one after the other in one process.
+
+    One after the other so that state shared between crawls (seen pages, the
+    duplicate index) sees the earlier sites' notices when the later ones repost
+    them. Each spider writes its own feed; they are joined into ``output``.
+    """
+    from scrapy.crawler import CrawlerRunner
+    from scrapy.utils.log import configure_logging
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.reactor import install_reactor
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "gazette.settings")
+    plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+    settings = get_project_settings()
+    for key, value in json.loads(overrides).items():
+        settings.set(key, value, priority="cmdline")
+    parts_dir = Path(stats_file).parent
+    feed = {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}
+    settings.set("FEEDS", {str(parts_dir / "%(name)s.jsonl"): feed}, priority="cmdline")
+    install_reactor(settings["TWISTED_REACTOR"])
+    configure_logging(settings)
+
+    from twisted.internet import defer, reactor
+
+    runner = CrawlerRunner(settings)
+    crawlers: list[Any] = []
+
+    @defer.inlineCallbacks
+    def crawl_all() -> Any:
+        try:
+            for spider, args in plan:
+                crawler = runner.create_crawler(spider)
+                crawlers.append(crawler)
+                yield runner.crawl(crawler, **args)
+        finally:
+            reactor.stop()  # type: ignore[attr-defined,misc]
+
+    crawl_all()
+    reactor.run()  # type: ignore[attr-defined,misc]
+    with open(output, "wb") as out:
+        for spider, _args in plan:
+            part = parts_dir / f"{spider}.jsonl"
+            if part.exists():
+                out.write(part.read_bytes())
+    stats = [
+        {"spider": c.spider.name if c.spider else None, **(c.stats.get_stats() if c.stats else {})}
+        for c in crawlers
+    ]
+    Path(stats_file).write_text(json.dumps(stats, default=str, ensure_ascii=False), "utf-8")
+
+
+def run_crawl(
+    bases: dict[str, str],
+    output: Path,
+    overrides: dict[str, Any] | None = None,
+    timeout: float = 300,
+    log_file: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Crawl the served demo sites in a subprocess; → the crawlers' stats."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.exists():
+        output.unlink()
+    settings = {"LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+    settings.update(overrides or {})
+    with tempfile.TemporaryDirectory(prefix="gazette-demo-") as tmp:
+        plan_file = Path(tmp) / "plan.json"
+        stats_file = Path(tmp) / "stats.json"
+        plan_file.write_text(json.dumps(crawl_plan(bases)), encoding="utf-8")
+        code = "import sys; from gazette.demo import _run_crawls; _run_crawls(*sys.argv[1:])"
+        log = open(log_file, "w", encoding="utf-8") if log_file else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    code,
+                    str(plan_file),
+                    str(output),
+                    str(stats_file),
+                    json.dumps(settings),
+                ],
+                cwd=str(ROOT),
+                check=True,
+                timeout=timeout,
+                stdout=log,
+                stderr=log,
+                env={**os.environ, "SCRAPY_SETTINGS_MODULE": "gazette.settings"},
+            )
+        finally:
+            if log_file:
+                log.close()  # type: ignore[union-attr]
+        if not stats_file.exists():
+            return []
+        return list(json.loads(stats_file.read_text(encoding="utf-8")))
+
+
+def read_export(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            records.append(json.loads(line))
+    return records
+
+
+def summarize(stats: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pages, notices, dropped, duplicates and per-field coverage of one crawl."""
+
+    def total(key: str) -> int:
+        return sum(int(s.get(key, 0) or 0) for s in stats)
+
+    def total_prefix(prefix: str) -> int:
+        return sum(
+            int(v or 0)
+            for s in stats
+            for k, v in s.items()
+            if k.startswith(prefix) and isinstance(v, (int, float))
+        )
+
+    duplicates = total_prefix("gazette/duplicate") + total_prefix("dedup/")
+    dropped_reasons = {
+        k.split("/", 1)[1]: int(v)
+        for s in stats
+        for k, v in s.items()
+        if k.startswith("item_dropped_reasons_count/")
+    }
+    coverage = {}
+    for key in FIELDS:
+        if key in ("id", "url", "site", "spider", "fetched_at"):
+            continue
+        filled = sum(1 for r in records if r.get(key) not in (None, "", [], {}))
+        coverage[key] = (filled, len(records))
+    return {
+        "pages": total("response_received_count"),
+        "notices": len(records),
+        "dropped": total("item_dropped_count") + total("gazette/non_notices_skipped"),
+        "dropped_reasons": dropped_reasons,
+        "duplicates": duplicates,
+        "errors": total("log_count/ERROR"),
+        "coverage": coverage,
+    }
+
+
+def format_summary(summary: dict[str, Any], output: Path) -> str:
+    lines = [
+        f"export      {output}",
+        f"pages       {summary['pages']}",
+        f"notices     {summary['notices']}",
+        f"dropped     {summary['dropped']}"
+        + (
+            "  (" + ", ".join(f"{k}: {v}" for k, v in summary["dropped_reasons"].items()) + ")"
+            if summary["dropped_reasons"]
+            else ""
+        ),
+        f"duplicates  {summary['duplicates']}",
+        f"errors      {summary['errors']}",
+        "coverage",
+    ]
+    for key, (filled, count) in summary["coverage"].items():
+        share = f"{100 * filled / count:5.1f}%" if count else "    -"
+        lines.append(f"  {key:<15} {filled:>3}/{count:<3} {share}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gazette.demo", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--site", type=Path, default=DEMO_SITE, help="demo site root")
+    parser.add_argument("--output", type=Path, default=EXPORTS / "demo.jsonl")
+    parser.add_argument("--log", type=Path, default=EXPORTS / "demo.log")
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    with serve_sites(args.site) as bases:
+        for name, base in bases.items():
+            print(f"serving {name:<8} {base}", file=sys.stderr)
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            stats = run_crawl(bases, args.output, timeout=args.timeout, log_file=args.log)
+        except subprocess.CalledProcessError:
+            print(f"crawl failed; see {args.log}", file=sys.stderr)
+            return 1
+    summary = summarize(stats, read_export(args.output))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(format_summary(summary, args.output))
+        print(f"({time.monotonic() - started:.1f}s; log: {args.log})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
