@@ -1,14 +1,22 @@
 """The one extraction path: page bytes (or a Scrapy response) -> Notice record.
 
 Spiders call :func:`extract_response`; ``gazette extract`` calls
-:func:`extract_page`. Both end in :func:`extract_html`.
+:func:`extract_html` on files. Both decode the bytes the same way, parse the
+page once (:mod:`gazette.text.page`), analyse it (:mod:`gazette.text.notice`)
+and canonicalise the values through :class:`gazette.loaders.NoticeLoader`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from gazette.items import Notice, complete
+from gazette.loaders import load_notice
+from gazette.text.encoding import decode
+from gazette.text.notice import analyse
+from gazette.text.page import build_page
 
 
 def extract_html(
@@ -18,11 +26,30 @@ def extract_html(
     spider: str | None = None,
 ) -> dict[str, Any]:
     """Extract one notice record (a dict with every contract key) from a page."""
-    raise NotImplementedError  # filled in by the extraction core
+    content_type = None
+    if headers:
+        ct = headers.get("content-type") or headers.get("Content-Type")
+        if isinstance(ct, bytes):
+            ct = ct.decode("latin-1")
+        content_type = ct
+    text, _encoding = decode(body, content_type)
+    page = build_page(text, url=url)
+    raw = analyse(page)
+    record = load_notice(raw)
+    record["is_notice"] = bool(raw.get("is_notice"))
+    record["masked"] = bool(raw.get("masked"))
+    record["url"] = url
+    record["site"] = urlsplit(url).hostname if url else None
+    record["spider"] = spider
+    record["fetched_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return complete(record)
 
 
 def extract_response(response: Any, spider: str | None = None) -> Notice:
     """Scrapy response -> :class:`Notice` (the path every spider uses)."""
-    headers = {k.decode("latin-1").lower(): v[0] for k, v in response.headers.items() if v}
+    headers = {}
+    ct = response.headers.get(b"Content-Type")
+    if ct:
+        headers["content-type"] = ct.decode("latin-1")
     record = extract_html(response.body, url=response.url, headers=headers, spider=spider)
-    return Notice(**complete(record))
+    return Notice(**record)

@@ -1,0 +1,73 @@
+"""Is a page an official document (公文)? Placeholders, genres, evidence.
+
+>>> is_placeholder("标题和内容已经清空")
+True
+>>> genre_of("广东省人民政府办公厅关于做好2024年春节期间有关工作的通知")
+'通知'
+>>> genre_of("关于印发《若干措施》的通知（试行）")
+'通知'
+>>> genre_of("山西品牌丝路行南美站活动在智利举行") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+PLACEHOLDER = re.compile(
+    r"标题和内容已经?清空|内容已经?(?:被)?(?:清空|删除)|该文章已(?:被)?删除|页面不存在|404\s*Not\s*Found",
+    re.IGNORECASE,
+)
+
+GENRES = (
+    "实施意见|指导意见|实施方案|工作方案|实施细则|管理办法|暂行办法|若干措施|若干规定|"
+    "通知|通告|公告|意见|决定|决议|办法|批复|复函|函|通报|请示|纪要|命令|规定|方案|细则|规则|"
+    "公报|议案|答复|章程|指引|措施|守则|准则|须知|公示|令|报告|规划|计划|要点|条例"
+)
+GENRE_END = re.compile(rf"(?P<genre>{GENRES})(?:\s*[（(][^）)]{{1,15}}[）)])?[》」”]?$")
+
+
+def is_placeholder(text: str | None) -> bool:
+    """A cleared or deleted page (``标题和内容已经清空``)."""
+    return bool(text) and bool(PLACEHOLDER.search(text or ""))
+
+
+def genre_of(title: str | None) -> str | None:
+    """The document genre a title ends with (通知, 意见 ...), or None."""
+    if not title:
+        return None
+    m = GENRE_END.search(title.strip())
+    return m.group("genre") if m else None
+
+
+def is_notice(
+    title: str | None,
+    body: str | None,
+    *,
+    doc_number: str | None,
+    has_signature: bool,
+    has_metadata: bool,
+    has_headnote: bool,
+    recipients: bool,
+) -> bool:
+    """Decide whether the page carries an official document as its main content.
+
+    A 公文 has a genre title (通知, 意见 ...) and at least one mark of an
+    issued document: its own 发文字号, a signature (office + date), a
+    disclosure metadata table, a 主送 line, or a 会议通过 headnote.
+
+    >>> is_notice("关于做好防汛工作的通知", "各区：" + "现将有关事项通知如下。" * 3, doc_number=None, has_signature=True,
+    ...           has_metadata=False, has_headnote=False, recipients=True)
+    True
+    >>> is_notice("全市经济运行平稳", "记者从……", doc_number=None, has_signature=False,
+    ...           has_metadata=False, has_headnote=False, recipients=False)
+    False
+    """
+    if not title or not body or is_placeholder(title) or is_placeholder(body[:200]):
+        return False
+    if len(body) < 30:
+        return False
+    if genre_of(title) is None:
+        return False
+    evidence = sum((bool(doc_number), has_signature, has_metadata, has_headnote, recipients))
+    return evidence >= 1

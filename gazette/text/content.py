@@ -1,0 +1,314 @@
+"""Main content: which lines of a :class:`~gazette.text.page.Page` are the notice.
+
+Two steps:
+
+1. **Container**: the block of a known government template (TRS_Editor,
+   UCAP-CONTENT, zoom, pages_content, article_content ...) or, for unknown
+   templates, the element with the highest text score (prose counts for,
+   link lists and short chrome count against, summed over the subtree).
+2. **Trim**: inside the container, the body runs from the 主送机关 line (or the
+   first paragraph after title and 发文字号) to the last paragraph before the
+   signature; when an attached text follows the signature it runs to the end
+   of that text. Chrome (bylines, share/print widgets, disclaimers, related
+   lists, footers) never enters the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gazette.text import issuers
+from gazette.text.dates import find_dates
+from gazette.text.docno import is_docno_line
+from gazette.text.metadata import split_labels
+from gazette.text.normalize import squeeze
+from gazette.text.page import Line, Page
+
+#: class/id tokens of known government content blocks, most specific first
+KNOWN_CONTAINERS = (
+    "TRS_Editor",
+    "TRS_UEDITOR",
+    "UCAP-CONTENT",
+    "pages_content",
+    "article_content",
+    "detailContent",
+    "zoom",
+    "Zoom",
+    "Custom_UnionStyle",
+    "xxgk_content",
+    "gkxl-article",
+    "article-content",
+    "articleContent",
+    "news_content",
+    "content_text",
+    "contentText",
+    "con_text",
+    "wzcon",
+    "artibody",
+    "ContentBody",
+    "bt-content",
+)
+_KNOWN_RE = re.compile(
+    r"(?:^|[\s_-])(?:" + "|".join(re.escape(k) for k in KNOWN_CONTAINERS) + r")(?:$|[\s])",
+)
+
+SENTENCE_PUNCT = re.compile(r"[。；;！!？?]")
+COMMA = re.compile(r"[，,、]")
+
+#: lines that are never part of a body, wherever they appear
+CHROME = re.compile(
+    r"^(?:当前位置|您的位置|所在位置|首页\s*[>＞»›]|字号\s*[:：]|【?\s*字体|【?\s*打印|打印本页|"
+    r"分享到?\s*[:：]?|扫一扫|关闭窗口|【\s*关闭|上一篇|下一篇|上一条|下一条|责任编辑|"
+    r"编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|浏览次数|点击数|阅读次数|访问量|阅读量|"
+    r"相关链接|相关阅读|相关文章|相关稿件|相关文件|相关新闻|相关政策|热点推荐|推荐阅读|"
+    r"附件下载|文件下载|主办单位|承办单位|协办单位|版权所有|网站标识码|联系我们|网站地图|"
+    r"客服热线|服务热线|咨询热线|热线电话|免责声明|本文章?内容来源|本文来源于|本站声明|"
+    r"收藏本页|返回顶部|【\s*大\s*】|\[\s*大\s*\]|分享\s*[:：]|信息来源\s*[:：]|来源\s*[:：]|"
+    r"作者\s*[:：]|发布(?:时间|日期)\s*[:：]|时间\s*[:：]|日期\s*[:：]|"
+    r"Copyright|copyright|©)"
+    r"|(?:ICP备|公网安备|网站标识码|仅供参考|不对文章内容|版权归原作者)"
+    r"|(?:于\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*发表)"
+)
+#: after the body has started, these end it (the rest of the container is chrome)
+STOP = re.compile(
+    r"^(?:相关链接|相关阅读|相关文章|相关稿件|相关文件|相关新闻|相关政策|热点推荐|推荐阅读|"
+    r"上一篇|下一篇|上一条|下一条|扫一扫|免责声明|本文章?内容来源|本文来源于|本站声明|"
+    r"版权所有|主办单位|关于我们|网站地图|责任编辑|【\s*打印|打印本页|关闭窗口|【\s*关闭|分享到|"
+    r"附件下载|文件下载|\d{1,3}\s*[.、．]\s*标题和内容已经清空)"
+)
+#: the 主送机关 line: who the document is addressed to
+RECIPIENT = re.compile(
+    r"^(?!.*(?:如下|通知|决定|公告)\s*[:：]\s*$)[^。；!?！？]{2,200}?(?:[:：])\s*$"
+)
+_RECIPIENT_WORDS = re.compile(
+    r"各|人民政府|部门|单位|机构|委员会|局|厅|办|公司|学校|医院|企业|同志|党委|党组|街道|乡镇|管委会|社区"
+)
+#: 题注: ``（2007年6月29日第十届…会议通过）`` under a resolution's title
+HEADNOTE = re.compile(r"^[（(].{0,80}(?:通过|批准|公布|修正|修订|发布)[^）)]{0,20}[）)]$")
+#: attached text that may follow the signature
+ATTACH_START = re.compile(
+    r"^(?:附件\s*\d*\s*[:：]?|附\s*[:：]|第[一二三四五六七八九十百]+[章条节]|[一二三四五六七八九十]+、|"
+    r".{2,80}(?:办法|规定|细则|方案|措施|规则|规划|计划|要点|目录|清单|标准|制度|意见|指引|须知|章程|条例|通知)"
+    r"(?:\s*[（(][^）)]{1,10}[）)])?$)"
+)
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Signature:
+    offices: list[str] = field(default_factory=list)
+    date: str | None = None
+    start: int = -1  # first signature line (index into page.lines)
+    date_line: int = -1
+
+
+@dataclass
+class Body:
+    start: int = -1
+    end: int = -1  # exclusive
+    recipients_line: int | None = None
+    signature: Signature | None = None
+    container: tuple[int, int] = (0, 0)
+
+    def lines(self, page: Page) -> list[Line]:
+        return page.lines[self.start : self.end] if self.start >= 0 else []
+
+
+def _classes(el: Any) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def line_weight(ln: Line) -> float:
+    """Contribution of one line to its containers' scores."""
+    n = len(ln.text)
+    if ln.link_ratio > 0.5:
+        return -float(n) - 2
+    if CHROME.search(ln.text):
+        return -float(min(n, 30))
+    if SENTENCE_PUNCT.search(ln.text) or (COMMA.search(ln.text) and n >= 20):
+        return float(n - 2 * ln.link)
+    if n >= 12:
+        return n * 0.3
+    return -1.0
+
+
+def _ancestors(el: Any) -> list[Any]:
+    out = [el]
+    out.extend(el.iterancestors())
+    return out
+
+
+def find_container(page: Page) -> tuple[int, int]:
+    """``(first, last+1)`` line indexes of the main content block."""
+    lines = page.lines
+    if not lines:
+        return (0, 0)
+    # 1. a known template block holding real prose
+    best: tuple[float, Any] | None = None
+    scores: dict[Any, float] = {}
+    chains: list[list[Any]] = []
+    for ln in lines:
+        chain = _ancestors(ln.el)
+        chains.append(chain)
+        w = line_weight(ln)
+        for el in chain:
+            scores[el] = scores.get(el, 0.0) + w
+    known = [
+        el
+        for el in scores
+        if isinstance(el.tag, str) and _KNOWN_RE.search(" " + _classes(el) + " ")
+    ]
+    known = [el for el in known if scores[el] > 40]
+    if known:
+        # outermost of nested known blocks that has the best score
+        best = max(((scores[el], el) for el in known), key=lambda t: t[0])
+    else:
+        # 2. the subtree with the best net score; ties go to the smaller subtree
+        best = max(((s, el) for el, s in scores.items()), key=lambda t: t[0])
+    target = best[1]
+    idx = [i for i, chain in enumerate(chains) if target in chain]
+    if not idx:
+        return (0, len(lines))
+    return (idx[0], idx[-1] + 1)
+
+
+def is_date_line(text: str) -> str | None:
+    """ISO date when a line is just a date (``2013年11月23日``, ``（2013年11月23日）``)."""
+    t = text.strip().strip("（）()")
+    if len(t) > 30:
+        return None
+    found = find_dates(t)
+    if len(found) != 1:
+        return None
+    rest = _WS.sub("", t[: found[0].start] + t[found[0].end :])
+    if rest in ("", "印发", "发布", "签发"):
+        return found[0].iso
+    return None
+
+
+def _is_header_line(text: str, title_key: str) -> bool:
+    key = squeeze(text)
+    if not key:
+        return True
+    if title_key and len(key) >= 4 and key in title_key:
+        return True
+    if is_docno_line(text) or HEADNOTE.match(text) or CHROME.search(text):
+        return True
+    if split_labels(text):
+        return True
+    if is_date_line(text):
+        return True
+    return False
+
+
+def _is_recipient(text: str) -> bool:
+    return bool(RECIPIENT.match(text)) and bool(_RECIPIENT_WORDS.search(text)) and len(text) <= 200
+
+
+def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | None:
+    """The first signature block (offices over a date) between ``start`` and ``end``."""
+    for i in range(start, end):
+        text = lines[i].text
+        iso = is_date_line(text)
+        offices: list[str] = []
+        first = i
+        if iso is None:
+            # one-line signature: "广东省人民政府办公厅 2013年11月23日"
+            found = find_dates(text)
+            if len(found) == 1 and found[0].end >= len(text.rstrip()) - 1:
+                head = text[: found[0].start].strip()
+                if head and issuers.is_office_line(head):
+                    return Signature(issuers.split_offices(head), found[0].iso, i, i)
+            continue
+        j = i - 1
+        while j >= start and i - j <= 6:
+            t = lines[j].text
+            if issuers.is_office_line(t):
+                offices = issuers.split_offices(t) + offices
+                first = j
+                j -= 1
+                continue
+            if t.startswith(("（", "(")) and t.endswith(("）", ")")) and len(t) < 40:
+                j -= 1  # （此件公开发布） between text and signature
+                continue
+            break
+        if offices or i > start:
+            return Signature(offices, iso, first, i)
+    return None
+
+
+def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
+    """Does the text after a signature continue the document (attached text)?"""
+    tail = [ln for ln in lines[start:end] if not CHROME.search(ln.text)]
+    if not tail:
+        return False
+    prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
+    if prose < 60:
+        return False
+    return bool(ATTACH_START.match(tail[0].text))
+
+
+def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None) -> Body:
+    """Locate body start/end, 主送 line and signature."""
+    lines = page.lines
+    c0, c1 = find_container(page)
+    body = Body(container=(c0, c1))
+    if c0 >= c1:
+        return body
+    title_key = squeeze(title or "")
+    lo = c0
+    if title_lines and c0 <= title_lines[0] < c1:
+        lo = title_lines[1]
+    # a 主送 line near the top wins; else the first line that is not header
+    start = -1
+    for i in range(lo, min(c1, lo + 15)):
+        t = lines[i].text
+        if lines[i].link_ratio > 0.5:
+            continue
+        if _is_recipient(t):
+            start = i
+            body.recipients_line = i
+            break
+        if not _is_header_line(t, title_key):
+            break
+    if start < 0:
+        for i in range(lo, c1):
+            ln = lines[i]
+            if ln.link_ratio > 0.5 or _is_header_line(ln.text, title_key):
+                continue
+            start = i
+            break
+    if start < 0:
+        return body
+    # the end: a stop marker, else the container's end
+    stop = c1
+    for i in range(start + 1, c1):
+        if STOP.match(lines[i].text):
+            stop = i
+            break
+    sig = find_signature(lines, start + 1, stop)
+    end = stop
+    if sig is not None:
+        body.signature = sig
+        if not _tail_is_attachment(lines, sig.date_line + 1, stop):
+            end = sig.start
+    # trailing chrome / link lines
+    while end > start and (lines[end - 1].link_ratio > 0.5 or CHROME.search(lines[end - 1].text)):
+        end -= 1
+    body.start, body.end = start, end
+    return body
+
+
+def body_text(lines: Sequence[Line]) -> str:
+    """Body lines as text: paragraphs as lines, table rows with tab-separated cells."""
+    out = []
+    for ln in lines:
+        if ln.link_ratio > 0.5 and not SENTENCE_PUNCT.search(ln.text):
+            continue
+        if CHROME.search(ln.text):
+            continue
+        out.append(ln.text)
+    return "\n".join(out)

@@ -1,0 +1,138 @@
+"""Metadata tables (索引号 / 发文机关 / 成文日期 / 发文字号 / 发布日期 ...).
+
+Government disclosure pages print a label/value box above the document. The
+labels vary (发文机关, 发布机构, 发文单位 ...), are padded with spaces
+(``发 文 机 关``) and sit with their values in one line (``发文机关：X``), in
+table cells of one row (``索引号<TAB>X<TAB>主题分类<TAB>Y``) or in the next
+block. :func:`parse_lines` reads them all from a page's text lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+#: field -> label variants, most specific first
+LABELS: dict[str, tuple[str, ...]] = {
+    "index_number": ("索引号", "索取号", "信息索引号"),
+    "topic": ("主题分类", "主题类别", "信息分类", "分类"),
+    "issuer": (
+        "发文机关",
+        "发文单位",
+        "发文机构",
+        "发布机构",
+        "发布机关",
+        "发布单位",
+        "制发机关",
+        "成文单位",
+        "公开主体",
+        "信息来源单位",
+    ),
+    "date": ("成文日期", "成文时间", "发文日期", "发文时间", "印发日期", "签发日期", "制发日期"),
+    "doc_number": ("发文字号", "发文文号", "文件编号", "文件字号", "文件文号", "文号", "字号"),
+    "published": (
+        "发布日期",
+        "发布时间",
+        "公开日期",
+        "公开时间",
+        "发表时间",
+        "发表日期",
+        "上传时间",
+        "日期",
+        "时间",
+    ),
+    "title": ("标题", "文件名称", "名称"),
+    "validity": ("有效性", "时效性", "效力状态"),
+    "source": ("来源", "信息来源", "文章来源"),
+}
+
+_LABEL_TO_FIELD: dict[str, str] = {}
+for _field, _labels in LABELS.items():
+    for _label in _labels:
+        _LABEL_TO_FIELD[_label] = _field
+
+
+def _spaced(label: str) -> str:
+    return r"[ \u3000\u00a0]*".join(re.escape(c) for c in label)
+
+
+# longest labels first so that 发布日期 wins over 日期
+_ALL = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
+LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s\t|【\[]))(?P<label>"
+    + "|".join(_spaced(x) for x in _ALL)
+    + r")[ \u3000\u00a0]*(?P<colon>[:：]|\t|(?=\s)|$)"
+)
+_SPACES = re.compile(r"[ \u3000\u00a0]+")
+
+
+class Field(NamedTuple):
+    field: str
+    value: str
+    line: int  # index of the line (in the sequence given) holding the label
+
+
+def _field_of(label: str) -> str:
+    return _LABEL_TO_FIELD[_SPACES.sub("", label)]
+
+
+def split_labels(line: str) -> list[tuple[str, str]]:
+    """``(field, value)`` pairs of one line; ``[]`` when it holds no label.
+
+    >>> split_labels("索 引 号： PZ00101-0200-2024-00143")
+    [('index_number', 'PZ00101-0200-2024-00143')]
+    >>> split_labels("发文机关\\t广东省人民政府办公厅\\t成文日期\\t2013年11月23日")
+    [('issuer', '广东省人民政府办公厅'), ('date', '2013年11月23日')]
+    >>> split_labels("来源：平潭县人民政府 时间：2024-02-05 10:30")
+    [('source', '平潭县人民政府'), ('published', '2024-02-05 10:30')]
+    >>> split_labels("各地要加强组织领导，按照时间节点推进。")
+    []
+    """
+    matches = [m for m in LABEL_RE.finditer(line) if m.group("colon") or m.start() == 0]
+    # a label needs a colon or tab, or must start the line and be followed by a value
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(matches):
+        if not m.group("colon") or m.group("colon").isspace() and m.group("colon") != "\t":
+            if m.start() != 0:
+                continue
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        value = line[m.end() : end].strip(" \t\u3000|")
+        if i == 0 and line[: m.start()].strip(" \t\u3000【[|"):
+            # prose before the first label: not a metadata line
+            return []
+        out.append((_field_of(m.group("label")), value))
+    return out
+
+
+def parse_lines(lines: Sequence[str], max_len: int = 160) -> list[Field]:
+    """All label/value fields in ``lines`` (first occurrence per field first).
+
+    A label whose value is empty takes the next line as value, unless that
+    line holds labels itself.
+
+    >>> fs = parse_lines(["发文机关：", "国务院办公厅", "发文字号：国办发〔2013〕100号"])
+    >>> [(f.field, f.value) for f in fs]
+    [('issuer', '国务院办公厅'), ('doc_number', '国办发〔2013〕100号')]
+    """
+    out: list[Field] = []
+    for i, line in enumerate(lines):
+        if len(line) > max_len:
+            continue
+        pairs = split_labels(line)
+        for j, (name, value) in enumerate(pairs):
+            if not value and j == len(pairs) - 1 and i + 1 < len(lines):
+                nxt = lines[i + 1]
+                if len(nxt) <= max_len and not split_labels(nxt):
+                    value = nxt.strip()
+            if value:
+                out.append(Field(name, value, i))
+    return out
+
+
+def first(fields: Sequence[Field], name: str) -> Field | None:
+    """The first field called ``name``."""
+    for f in fields:
+        if f.field == name:
+            return f
+    return None

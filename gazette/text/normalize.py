@@ -1,0 +1,64 @@
+"""Whitespace, ``nbsp`` debris, pinyin glosses: pure text normalisation.
+
+>>> clean_line("\\u3000\\u3000现将有关事项通知如下：&nbsp;")
+'现将有关事项通知如下：'
+>>> strip_pinyin("南(nán)沙區發(fā)展")
+'南沙區發展'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: a pinyin gloss injected after a Han character: 發(fā), 南(nán), 沙（shā）
+PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,6}[)）]")
+#: literal entity debris left by sloppy reposting: "&nbsp;", "nbsp;", "&ensp"
+NBSP_DEBRIS = re.compile(r"&?(?:nbsp|ensp|emsp|thinsp|amp;nbsp);?", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(
+    rf"(?<=[{_CJK}，。、；：！？“”《》（）〔〕])\s+(?=[{_CJK}，。、；：！？“”《》（）〔〕])"
+)
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin glosses that reposting sites inject after characters."""
+    return PINYIN_GLOSS.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """One line as printed: entity debris gone, spaces collapsed, trimmed.
+
+    >>> clean_line(" 2013年 11月 23日 ")
+    '2013年 11月 23日'
+    """
+    text = _ZERO_WIDTH.sub("", text)
+    text = NBSP_DEBRIS.sub(" ", text)
+    text = strip_pinyin(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def tight(text: str) -> str:
+    """Remove spaces between CJK characters (``粤 府 办`` → ``粤府办``).
+
+    >>> tight("发 文 机 关：广东省 人民政府")
+    '发文机关：广东省人民政府'
+    """
+    return _CJK_GAP.sub("", text)
+
+
+def squeeze(text: str) -> str:
+    """NFKC, pinyin glosses and all whitespace removed: a comparison key.
+
+    >>> squeeze("粤府办 〔2013〕 52号") == squeeze("粤府办〔2013〕52号")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"\s+", "", strip_pinyin(text))
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC (full-width digits and letters to ASCII)."""
+    return unicodedata.normalize("NFKC", text)

@@ -1,0 +1,276 @@
+"""Page -> raw notice fields (strings as printed; the loader canonicalises).
+
+:func:`analyse` is the whole field logic over a parsed :class:`Page`:
+title, metadata table, body and signature, 发文字号 (own vs cited), dates,
+issuer, recipients, attachments. No Scrapy here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gazette.text import classify, issuers
+from gazette.text.content import CHROME, HEADNOTE, Body, body_text, find_body
+from gazette.text.dates import find_dates, parse_date
+from gazette.text.docno import canonical, find_all, is_docno_line
+from gazette.text.metadata import Field, parse_lines
+from gazette.text.normalize import squeeze, tight
+from gazette.text.page import HEADING_TAGS, Page
+
+TITLE_SEP = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s-|-\s)\s*")
+META_TITLES = ("articletitle", "title", "og:title", "dc.title", "headline", "subject")
+META_PUBLISHED = (
+    "pubdate",
+    "publishdate",
+    "firstpublishedtime",
+    "article:published_time",
+    "og:release_date",
+    "ptime",
+    "publishtime",
+    "dc.date",
+    "dc.date.issued",
+    "releasedate",
+)
+REPOST_DATE = re.compile(
+    r"于\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2})\s*(?:发表|发布)"
+)
+MASK = re.compile(r"\*{2,}|＊{2,}|×{2,}|■{2,}|□{2,}|○{3,}|X{3,}|x{3,}")
+ATTACH_EXT = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|pptx?|txt|csv|tif|ceb)(?:$|[?#])", re.I
+)
+EMPTY_VALUES = ("无", "暂无", "-", "--", "/", "空")
+_SPLIT_RECIPIENTS = re.compile(r"[，,、；;]")
+
+
+def _title_candidates(page: Page) -> list[str]:
+    out: list[str] = []
+    for name in META_TITLES:
+        value = page.meta(name)
+        if value:
+            out.append(value.strip())
+    if page.html_title:
+        segs = [s for s in TITLE_SEP.split(page.html_title) if s]
+        if segs:
+            out.append(segs[0])
+            out.append(max(segs, key=len))
+        out.append(page.html_title)
+    return [c for c in dict.fromkeys(out) if len(squeeze(c)) >= 4]
+
+
+def find_title(page: Page) -> tuple[str | None, tuple[int, int] | None]:
+    """The document's own title and the lines that print it."""
+    lines = page.lines
+    cands = _title_candidates(page)
+    keys = {squeeze(c) for c in cands}
+    for i, ln in enumerate(lines):
+        if ln.link_ratio > 0.5:
+            continue
+        joined = ""
+        for k in range(i, min(i + 4, len(lines))):
+            if lines[k].link_ratio > 0.5:
+                break
+            joined += squeeze(lines[k].text)
+            if joined in keys:
+                text = "".join(lines[j].text for j in range(i, k + 1))
+                return text, (i, k + 1)
+            if not any(key.startswith(joined) for key in keys):
+                break
+    # no candidate printed on the page: a genre-ending heading or line
+    best: tuple[float, int, int] | None = None
+    for i, ln in enumerate(lines):
+        if ln.link_ratio > 0.3 or len(ln.text) > 150:
+            continue
+        joined = ""
+        for k in range(i, min(i + 3, len(lines))):
+            t = lines[k].text
+            if lines[k].link_ratio > 0.3 or "。" in t or CHROME.search(t):
+                break
+            joined += t
+            if len(joined) > 150:
+                break
+            if classify.genre_of(joined) and 6 <= len(joined):
+                score = 1.0
+                if ln.tag in HEADING_TAGS:
+                    score += 2
+                if "title" in (ln.el.get("class") or "").lower():
+                    score += 2
+                if "。" in joined or "，" in joined:
+                    score -= 3
+                score -= i / max(len(lines), 1)
+                if best is None or score > best[0]:
+                    best = (score, i, k + 1)
+                break
+    if best is not None and best[0] > 0:
+        _, i, k = best
+        return "".join(lines[j].text for j in range(i, k)), (i, k)
+    if cands:
+        return cands[0], None
+    return None, None
+
+
+def _clean_title(title: str | None) -> tuple[str | None, str | None]:
+    """Title without its 文号 or a wrapping 《》; returns (title, docno_raw)."""
+    if not title:
+        return None, None
+    title = title.strip()
+    raw = None
+    hits = find_all(title)
+    for h in hits:
+        before, after = title[: h.start], title[h.end :]
+        # a number printed at either end of the title is the document's own
+        if not before.strip(" （(【[") or not after.strip(" ）)】]"):
+            raw = h.raw
+            title = (before + after).strip(" （）()【】[]")
+            break
+    title = tight(title)
+    if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
+        title = title[1:-1]
+    return title.strip() or None, raw
+
+
+def _first(fields: list[Field], name: str) -> Field | None:
+    for f in fields:
+        if f.field == name:
+            return f
+    return None
+
+
+def analyse(page: Page) -> dict[str, Any]:
+    """Raw field values of one page (see :class:`gazette.items.Notice`)."""
+    lines = page.lines
+    title_raw, title_lines = find_title(page)
+    title, title_docno = _clean_title(title_raw)
+    body: Body = find_body(page, title_raw, title_lines)
+    in_body = range(body.start, body.end) if body.start >= 0 else range(0)
+    outside = [
+        (i, ln.text) for i, ln in enumerate(lines) if i not in in_body and ln.link_ratio <= 0.5
+    ]
+    fields = parse_lines([t for _, t in outside])
+    fields = [Field(f.field, f.value, outside[f.line][0]) for f in fields]
+
+    out: dict[str, Any] = {"title": title}
+
+    # -- 发文字号: metadata table, line under the title, the title itself
+    docno_raw = None
+    f = _first(fields, "doc_number")
+    if f and canonical(f.value):
+        docno_raw = f.value
+    if docno_raw is None:
+        lo = title_lines[1] if title_lines else 0
+        hi = body.start if body.start >= 0 else min(len(lines), lo + 10)
+        for i in range(max(0, (title_lines[0] if title_lines else 0) - 3), max(hi, lo)):
+            if title_lines and title_lines[0] <= i < title_lines[1]:
+                continue
+            if is_docno_line(lines[i].text):
+                docno_raw = lines[i].text
+                break
+    if docno_raw is None and title_docno:
+        docno_raw = title_docno
+    if docno_raw is not None:
+        hits = find_all(docno_raw)
+        if hits:
+            docno_raw = hits[0].raw
+    out["doc_number_raw"] = docno_raw
+    own = canonical(docno_raw) if docno_raw else None
+
+    # -- body, recipients, references
+    blines = body.lines(page)
+    text = body_text(blines)
+    out["body"] = text or None
+    recipients: list[str] = []
+    if body.recipients_line is not None:
+        r = lines[body.recipients_line].text.rstrip("：: ")
+        recipients = [x.strip() for x in _SPLIT_RECIPIENTS.split(r) if x.strip()]
+    out["recipients"] = recipients
+    refs: list[str] = []
+    for h in find_all(text or ""):
+        if h.canonical != own and h.canonical not in refs:
+            refs.append(h.canonical)
+    out["references"] = refs
+
+    # -- signature, dates, issuer
+    sig = body.signature
+    headnote_date = None
+    if title_lines:
+        for i in range(title_lines[1], min(len(lines), title_lines[1] + 4)):
+            if HEADNOTE.match(lines[i].text):
+                found = find_dates(lines[i].text)
+                if found:
+                    headnote_date = found[0].iso
+                break
+    f_date = _first(fields, "date")
+    date = sig.date if sig and sig.date else None
+    if date is None and f_date:
+        date = parse_date(f_date.value)
+    if date is None:
+        date = headnote_date
+    out["date"] = date
+
+    published = None
+    for f in fields:
+        if f.field == "published":
+            published = parse_date(f.value)
+            if published:
+                break
+    if published is None:
+        for ln in lines[: body.start if body.start > 0 else len(lines)]:
+            m = REPOST_DATE.search(ln.text)
+            if m:
+                published = parse_date(m.group(1))
+                break
+    if published is None:
+        for name in META_PUBLISHED:
+            v = page.meta(name)
+            if v and parse_date(v):
+                published = parse_date(v)
+                break
+    out["published"] = published
+
+    issuer = None
+    co: list[str] = []
+    if sig and sig.offices:
+        issuer, co = sig.offices[0], sig.offices[1:]
+    f_issuer = _first(fields, "issuer")
+    if issuer is None and f_issuer and issuers.is_office_line(f_issuer.value):
+        parts = issuers.split_offices(f_issuer.value)
+        issuer, co = parts[0], parts[1:]
+    if issuer is None:
+        issuer = issuers.from_title(title)
+    if issuer is None:
+        issuer = issuers.office_for_code(own)
+    out["issuer"] = issuer
+    out["co_issuers"] = co
+
+    f_index = _first(fields, "index_number")
+    out["index_number"] = f_index.value if f_index else None
+    f_topic = _first(fields, "topic")
+    out["topic"] = f_topic.value if f_topic and f_topic.value not in EMPTY_VALUES else None
+
+    # -- attachments
+    atts: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for a in page.root.iter("a"):
+        href = (a.get("href") or "").strip()
+        label = " ".join(a.text_content().split())
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        if ATTACH_EXT.search(href) or (label.startswith("附件") and len(label) > 2):
+            url = page.absolute(href)
+            if url in seen:
+                continue
+            seen.add(url)
+            atts.append({"title": label or href.rsplit("/", 1)[-1], "url": url})
+    out["attachments"] = atts
+
+    out["masked"] = bool(MASK.search(title or "") or MASK.search(text or ""))
+    out["is_notice"] = classify.is_notice(
+        title,
+        text,
+        doc_number=own,
+        has_signature=bool(sig and sig.offices and sig.date),
+        has_metadata=bool(f_issuer or _first(fields, "doc_number") or f_date),
+        has_headnote=headnote_date is not None,
+        recipients=bool(recipients),
+    )
+    return out

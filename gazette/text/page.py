@@ -1,0 +1,234 @@
+"""HTML -> a :class:`Page`: visible text lines in document order, metas, links.
+
+The one place where HTML is parsed. Every later stage (title, metadata
+table, body, signature) works on :class:`Line` objects, which remember the
+block element that holds them, how much of their text sits in links, and
+whether they are headings or table rows.
+
+Robust to the real web: a stray ``</html>`` before the content, XML
+declarations, comments, scripts, inline styles, unclosed tags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from gazette.text.normalize import clean_line
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup "
+    "hr html li main menu nav ol p pre section summary table tbody thead tfoot tr ul "
+    "caption legend".split()
+)
+CELL_TAGS = frozenset(("td", "th"))
+DROP_TAGS = frozenset(
+    "script style noscript template iframe object embed svg canvas select option "
+    "textarea button input head map area audio video source math link meta".split()
+)
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_STRAY_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """One visible line of text."""
+
+    text: str
+    el: Any  # the block element that holds the line
+    link: int = 0  # characters of the line inside <a>
+    tag: str = ""  # tag of the holding block
+    index: int = 0  # position in Page.lines
+    row: bool = False  # a table row (cells joined by tabs)
+
+    @property
+    def link_ratio(self) -> float:
+        return self.link / len(self.text) if self.text else 0.0
+
+
+@dataclass
+class Page:
+    """A parsed page: lines, metas, <title>, links."""
+
+    url: str | None
+    root: Any
+    lines: list[Line] = field(default_factory=list)
+    metas: dict[str, str] = field(default_factory=dict)
+    html_title: str = ""
+    text_html: str = ""
+
+    def meta(self, *names: str) -> str | None:
+        for name in names:
+            value = self.metas.get(name.lower())
+            if value:
+                return value
+        return None
+
+    def absolute(self, href: str) -> str:
+        return urljoin(self.url or "", href.strip()) if self.url else href.strip()
+
+
+def _tag(el: Any) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _has_block(el: Any) -> bool:
+    for d in el.iterdescendants():
+        if _tag(d) in BLOCK_TAGS or _tag(d) == "br":
+            return True
+    return False
+
+
+def parse_html(text: str) -> Any:
+    """Parse HTML text leniently into an lxml root."""
+    text = _XML_DECL.sub("", text)
+    # a stray </html> or </body> in an include makes lxml drop what follows
+    text = _STRAY_END.sub("", text)
+    if not text.strip():
+        text = "<html><body></body></html>"
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        root = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
+    return root
+
+
+def build_page(text: str, url: str | None = None) -> Page:
+    """Parse ``text`` and collect its visible lines and metas.
+
+    >>> p = build_page("<html><head><title>T_站</title></head><body>"
+    ...     "<div><p>第一段<br>第二段</p><a href='/x'>链接</a></div></body></html>")
+    >>> [ln.text for ln in p.lines], p.html_title
+    (['第一段', '第二段', '链接'], 'T_站')
+    """
+    root = parse_html(text)
+    page = Page(url=url, root=root, text_html=text)
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or m.get("http-equiv") or "").strip().lower()
+        content = m.get("content")
+        if name and content and name not in page.metas:
+            page.metas[name] = content.strip()
+    t = root.find(".//title")
+    if t is not None:
+        page.html_title = clean_line(t.text_content())
+    body = root.find("body")
+    if body is None:
+        body = root
+    page.lines = _lines(body)
+    return page
+
+
+def _lines(body: Any) -> list[Line]:
+    lines: list[Line] = []
+    buf: list[str] = []
+    link_chars = 0
+    stack: list[Any] = [body]
+    in_link = 0
+    is_row = False
+    skip_depth = 0
+    block_cells: dict[Any, bool] = {}
+
+    def flush() -> None:
+        nonlocal buf, link_chars, is_row
+        if buf:
+            raw = "".join(buf)
+            text = clean_line(raw)
+            if text:
+                owner = stack[-1]
+                # links ratio: measured on the cleaned text length
+                lines.append(
+                    Line(
+                        text=text,
+                        el=owner,
+                        link=min(link_chars, len(text)),
+                        tag=_tag(owner),
+                        index=len(lines),
+                        row=is_row and "\t" in raw.strip(),
+                    )
+                )
+        buf = []
+        link_chars = 0
+        is_row = False
+
+    def add(s: str | None) -> None:
+        nonlocal link_chars
+        if s:
+            buf.append(s)
+            if in_link:
+                link_chars += len(s.strip())
+
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = _tag(el)
+        if event == "start":
+            if skip_depth:
+                if tag:
+                    skip_depth += 1
+                continue
+            if not tag:  # comments / PIs that survived
+                continue
+            style = el.get("style")
+            if (
+                tag in DROP_TAGS
+                or el.get("hidden") is not None
+                or (style and _HIDDEN.search(style))
+            ):
+                skip_depth = 1
+                continue
+            if tag == "br":
+                flush()
+                continue
+            block = tag in BLOCK_TAGS
+            if tag in CELL_TAGS:
+                block = block_cells.setdefault(el, _has_block(el))
+                if not block and buf:
+                    buf.append("\t")
+            if block:
+                flush()
+                stack.append(el)
+                if tag == "tr":
+                    is_row = True
+            if tag == "a":
+                in_link += 1
+            add(el.text)
+        else:
+            if skip_depth:
+                if tag:
+                    skip_depth -= 1
+                if skip_depth == 0:
+                    add(el.tail)
+                continue
+            if not tag:
+                add(el.tail)
+                continue
+            if tag == "br":
+                add(el.tail)
+                continue
+            if tag == "a":
+                in_link = max(0, in_link - 1)
+            block = tag in BLOCK_TAGS or (tag in CELL_TAGS and block_cells.get(el, False))
+            if block:
+                flush()
+                if len(stack) > 1:
+                    stack.pop()
+                if tag == "tr":
+                    is_row = False
+            elif tag in CELL_TAGS:
+                buf.append("\t")
+                if _tag(el.getparent()) == "tr":
+                    is_row = True
+            add(el.tail)
+    flush()
+    return lines
