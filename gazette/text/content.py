@@ -77,7 +77,7 @@ STOP = re.compile(
     r"^(?:相关链接|相关阅读|相关文章|相关稿件|相关文件|相关新闻|相关政策|热点推荐|推荐阅读|"
     r"上一篇|下一篇|上一条|下一条|扫一扫|免责声明|本文章?内容来源|本文来源于|本站声明|"
     r"版权所有|主办单位|关于我们|网站地图|责任编辑|【\s*打印|打印本页|关闭窗口|【\s*关闭|分享到|"
-    r"附件下载|文件下载|\d{1,3}\s*[.、．]\s*标题和内容已经清空)"
+    r"附件下载|文件下载|抄送\s*[:：]|主题词\s*[:：]|\d{1,3}\s*[.、．]\s*标题和内容已经清空)"
 )
 #: the 主送机关 line: who the document is addressed to
 RECIPIENT = re.compile(
@@ -126,7 +126,7 @@ def line_weight(ln: Line) -> float:
     n = len(ln.text)
     if ln.link_ratio > 0.5:
         return -float(n) - 2
-    if CHROME.search(ln.text):
+    if CHROME.search(ln.key):
         return -float(min(n, 30))
     if SENTENCE_PUNCT.search(ln.text) or (COMMA.search(ln.text) and n >= 20):
         return float(n - 2 * ln.link)
@@ -211,7 +211,9 @@ def _is_recipient(text: str) -> bool:
 def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | None:
     """The first signature block (offices over a date) between ``start`` and ``end``."""
     for i in range(start, end):
-        text = lines[i].text
+        if lines[i].row:
+            continue  # a date in a table cell is data, not a signature
+        text = lines[i].key
         iso = is_date_line(text)
         offices: list[str] = []
         first = i
@@ -221,13 +223,14 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
             if len(found) == 1 and found[0].end >= len(text.rstrip()) - 1:
                 head = text[: found[0].start].strip()
                 if head and issuers.is_office_line(head):
-                    return Signature(issuers.split_offices(head), found[0].iso, i, i)
+                    orig = lines[i].text[: len(head)] if len(lines[i].text) == len(text) else head
+                    return Signature(issuers.split_offices(orig), found[0].iso, i, i)
             continue
         j = i - 1
         while j >= start and i - j <= 6:
-            t = lines[j].text
+            t = lines[j].key
             if issuers.is_office_line(t):
-                offices = issuers.split_offices(t) + offices
+                offices = issuers.split_offices(lines[j].text) + offices
                 first = j
                 j -= 1
                 continue
@@ -235,20 +238,30 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
                 j -= 1  # （此件公开发布） between text and signature
                 continue
             break
-        if offices or i > start:
+        if offices or not _tail_has_prose(lines, i + 1, end):
             return Signature(offices, iso, first, i)
     return None
 
 
+def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
+    prose = 0
+    for ln in lines[start:end]:
+        if STOP.match(ln.key):
+            break
+        if SENTENCE_PUNCT.search(ln.text) and not CHROME.search(ln.key):
+            prose += len(ln.text)
+    return prose >= 60
+
+
 def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
     """Does the text after a signature continue the document (attached text)?"""
-    tail = [ln for ln in lines[start:end] if not CHROME.search(ln.text)]
+    tail = [ln for ln in lines[start:end] if not CHROME.search(ln.key)]
     if not tail:
         return False
     prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
     if prose < 60:
         return False
-    return bool(ATTACH_START.match(tail[0].text))
+    return bool(ATTACH_START.match(tail[0].key))
 
 
 def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None) -> Body:
@@ -265,7 +278,7 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     # a 主送 line near the top wins; else the first line that is not header
     start = -1
     for i in range(lo, min(c1, lo + 15)):
-        t = lines[i].text
+        t = lines[i].key
         if lines[i].link_ratio > 0.5:
             continue
         if _is_recipient(t):
@@ -286,17 +299,22 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     # the end: a stop marker, else the container's end
     stop = c1
     for i in range(start + 1, c1):
-        if STOP.match(lines[i].text):
+        if STOP.match(lines[i].key):
             stop = i
             break
     sig = find_signature(lines, start + 1, stop)
     end = stop
+    if sig is None and stop == c1:
+        # a signature printed just after the content block (right-aligned div)
+        after = find_signature(lines, c1, min(len(lines), c1 + 6))
+        if after is not None and after.offices:
+            body.signature = after
     if sig is not None:
         body.signature = sig
         if not _tail_is_attachment(lines, sig.date_line + 1, stop):
             end = sig.start
     # trailing chrome / link lines
-    while end > start and (lines[end - 1].link_ratio > 0.5 or CHROME.search(lines[end - 1].text)):
+    while end > start and (lines[end - 1].link_ratio > 0.5 or CHROME.search(lines[end - 1].key)):
         end -= 1
     body.start, body.end = start, end
     return body
@@ -308,7 +326,7 @@ def body_text(lines: Sequence[Line]) -> str:
     for ln in lines:
         if ln.link_ratio > 0.5 and not SENTENCE_PUNCT.search(ln.text):
             continue
-        if CHROME.search(ln.text):
+        if CHROME.search(ln.key):
             continue
         out.append(ln.text)
     return "\n".join(out)

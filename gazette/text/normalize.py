@@ -62,3 +62,20 @@ def squeeze(text: str) -> str:
 def nfkc(text: str) -> str:
     """Unicode NFKC (full-width digits and letters to ASCII)."""
     return unicodedata.normalize("NFKC", text)
+
+
+_T2S = None
+
+
+def simplified(text: str) -> str:
+    """Traditional -> simplified characters (OpenCC ``t2s``, built on first use).
+
+    >>> simplified("滬府發〔2017〕92號 關於")
+    '沪府发〔2017〕92号 关于'
+    """
+    global _T2S
+    if _T2S is None:
+        import opencc
+
+        _T2S = opencc.OpenCC("t2s")
+    return str(_T2S.convert(text))

@@ -15,7 +15,7 @@ from gazette.text.content import CHROME, HEADNOTE, Body, body_text, find_body
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line
 from gazette.text.metadata import Field, parse_lines
-from gazette.text.normalize import squeeze, tight
+from gazette.text.normalize import simplified, squeeze, tight
 from gazette.text.page import HEADING_TAGS, Page
 
 TITLE_SEP = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s-|-\s)\s*")
@@ -84,12 +84,12 @@ def find_title(page: Page) -> tuple[str | None, tuple[int, int] | None]:
         joined = ""
         for k in range(i, min(i + 3, len(lines))):
             t = lines[k].text
-            if lines[k].link_ratio > 0.3 or "。" in t or CHROME.search(t):
+            if lines[k].link_ratio > 0.3 or "。" in t or CHROME.search(lines[k].key):
                 break
             joined += t
             if len(joined) > 150:
                 break
-            if classify.genre_of(joined) and 6 <= len(joined):
+            if classify.genre_of(simplified(joined)) and 6 <= len(joined):
                 score = 1.0
                 if ln.tag in HEADING_TAGS:
                     score += 2
@@ -146,7 +146,7 @@ def analyse(page: Page) -> dict[str, Any]:
     outside = [
         (i, ln.text) for i, ln in enumerate(lines) if i not in in_body and ln.link_ratio <= 0.5
     ]
-    fields = parse_lines([t for _, t in outside])
+    fields = parse_lines([lines[i].key for i, _ in outside])
     fields = [Field(f.field, f.value, outside[f.line][0]) for f in fields]
 
     out: dict[str, Any] = {"title": title}
@@ -194,7 +194,7 @@ def analyse(page: Page) -> dict[str, Any]:
     headnote_date = None
     if title_lines:
         for i in range(title_lines[1], min(len(lines), title_lines[1] + 4)):
-            if HEADNOTE.match(lines[i].text):
+            if HEADNOTE.match(lines[i].key):
                 found = find_dates(lines[i].text)
                 if found:
                     headnote_date = found[0].iso
@@ -236,7 +236,7 @@ def analyse(page: Page) -> dict[str, Any]:
         parts = issuers.split_offices(f_issuer.value)
         issuer, co = parts[0], parts[1:]
     if issuer is None:
-        issuer = issuers.from_title(title)
+        issuer = issuers.from_title(simplified(title)) if title else None
     if issuer is None:
         issuer = issuers.office_for_code(own)
     out["issuer"] = issuer
@@ -265,7 +265,7 @@ def analyse(page: Page) -> dict[str, Any]:
 
     out["masked"] = bool(MASK.search(title or "") or MASK.search(text or ""))
     out["is_notice"] = classify.is_notice(
-        title,
+        simplified(title) if title else None,
         text,
         doc_number=own,
         has_signature=bool(sig and sig.offices and sig.date),

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from gazette.text.normalize import clean_line
+from gazette.text.normalize import clean_line, simplified
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body center dd details dialog dir div dl dt "
@@ -52,6 +52,11 @@ class Line:
     tag: str = ""  # tag of the holding block
     index: int = 0  # position in Page.lines
     row: bool = False  # a table row (cells joined by tabs)
+    key: str = ""  # the text in simplified characters, for matching rules
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = self.text
 
     @property
     def link_ratio(self) -> float:
@@ -128,7 +133,23 @@ def build_page(text: str, url: str | None = None) -> Page:
     if body is None:
         body = root
     page.lines = _lines(body)
+    _simplify(page.lines)
     return page
+
+
+def _simplify(lines: list[Line]) -> None:
+    """Give each line a simplified-character ``key`` when the page is traditional."""
+    if not lines:
+        return
+    joined = "\n".join(ln.text for ln in lines)
+    simple = simplified(joined)
+    if simple == joined:
+        return
+    keys = simple.split("\n")
+    if len(keys) != len(lines):
+        keys = [simplified(ln.text) for ln in lines]
+    for ln, key in zip(lines, keys, strict=True):
+        ln.key = key
 
 
 def _lines(body: Any) -> list[Line]:
