@@ -252,7 +252,7 @@ def analyse(page: Page) -> dict[str, Any]:
     seen: set[str] = set()
     for a in page.root.iter("a"):
         href = (a.get("href") or "").strip()
-        label = " ".join(a.text_content().split())
+        label = " ".join("".join(a.itertext()).split())
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         if ATTACH_EXT.search(href) or (label.startswith("附件") and len(label) > 2):

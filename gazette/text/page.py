@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 
 from gazette.text.normalize import clean_line, simplified
@@ -37,7 +36,8 @@ _STRAY_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
-_PARSER = lxml.html.HTMLParser(
+# plain lxml elements (no lxml.html class lookup: it costs a third of the parse)
+_PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
 )
 
@@ -105,9 +105,11 @@ def parse_html(text: str) -> Any:
     if not text.strip():
         text = "<html><body></body></html>"
     try:
-        root = lxml.html.document_fromstring(text, parser=_PARSER)
-    except (etree.ParserError, ValueError):
-        root = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
+        root = etree.fromstring(text, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser=_PARSER)
     return root
 
 
@@ -128,7 +130,7 @@ def build_page(text: str, url: str | None = None) -> Page:
             page.metas[name] = content.strip()
     t = root.find(".//title")
     if t is not None:
-        page.html_title = clean_line(t.text_content())
+        page.html_title = clean_line("".join(t.itertext()))
     body = root.find("body")
     if body is None:
         body = root
