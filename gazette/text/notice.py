@@ -40,7 +40,7 @@ ATTACH_EXT = re.compile(
     r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|pptx?|txt|csv|tif|ceb)(?:$|[?#])", re.I
 )
 EMPTY_VALUES = ("无", "暂无", "-", "--", "/", "空")
-_SPLIT_RECIPIENTS = re.compile(r"[，,、；;]")
+_SPLIT_RECIPIENTS = re.compile(r"[，,；;]")
 
 
 def _title_candidates(page: Page) -> list[str]:
