@@ -27,6 +27,14 @@ GENRES = (
 GENRE_END = re.compile(rf"(?P<genre>{GENRES})(?:\s*[（(][^）)]{{1,15}}[）)])?[》」”]?$")
 
 
+#: column names that end like a genre but title a list, not a document
+COLUMN_NAMES = re.compile(
+    r"^(?:通知公告|公示公告|公告公示|通知通告|通告公告|最新公告|最新通知|工作通知|文件通知|"
+    r"政策文件|政府文件|部门文件|规范性文件|政策法规|法规文件|公告|通知|通告|公示|意见|决定)$"
+)
+_PROSE_LINE = re.compile(r"[^\n]{10,}[。；;！!？?]")
+
+
 def is_placeholder(text: str | None) -> bool:
     """A cleared or deleted page (``标题和内容已经清空``)."""
     return bool(text) and bool(PLACEHOLDER.search(text or ""))
@@ -67,7 +75,9 @@ def is_notice(
         return False
     if len(body) < 30:
         return False
-    if genre_of(title) is None:
+    if genre_of(title) is None or COLUMN_NAMES.match(title.strip()):
+        return False
+    if not _PROSE_LINE.search(body):
         return False
     evidence = sum((bool(doc_number), has_signature, has_metadata, has_headnote, recipients))
     return evidence >= 1
