@@ -162,6 +162,33 @@ def serve_sites(root: Path | str = DEMO_SITE) -> Iterator[dict[str, str]]:
         yield bases
 
 
+class StatsToFile:
+    """Extension: write the crawl's stats as JSON to ``GAZETTE_STATS_FILE`` at close.
+
+    Used by the tests and the benchmark, which run crawls in subprocesses.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.path = crawler.settings.get("GAZETTE_STATS_FILE")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StatsToFile:
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        ext = cls(crawler)
+        if not ext.path:
+            raise NotConfigured
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
+        stats["finish_reason"] = reason
+        Path(self.path).write_text(json.dumps(stats, default=str, ensure_ascii=False), "utf-8")
+
+
 # -- the crawl -----------------------------------------------------------------------
 def crawl_plan(bases: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     """``[(spider, arguments)]`` for the demo sites being served at ``bases``."""

@@ -44,8 +44,37 @@ HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_EXPIRATION_SECS = 0
 
 # -- items -----------------------------------------------------------------------
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {
+    "gazette.pipelines.p10_filter.FilterPipeline": 100,
+    "gazette.pipelines.p20_normalize.NormalizePipeline": 200,
+    "gazette.pipelines.p30_validate.ValidatePipeline": 300,
+    "gazette.pipelines.p40_dedup.DedupPipeline": 400,
+}
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "gazette.middlewares.SkipSeenDetailMiddleware": 50,
+}
 
+# persistent state (seen detail pages, notice ids, LSH index): docs/pipelines.md
+GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
+GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
+GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
+GAZETTE_SKIP_SEEN_DETAIL = True
+
+# one JSON-lines file per run, flushed per item; -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz
+GAZETTE_EXPORT_GZIP = False
+GAZETTE_EXPORT_FLUSH_EVERY = 1
+FEED_EXPORTERS = {
+    "jsonlines": "gazette.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "gazette.exporters.FlushingJsonLinesItemExporter",
+    "jl": "gazette.exporters.FlushingJsonLinesItemExporter",
+}
+FEEDS = {
+    "data/exports/%(name)s/%(time)s.jsonl%(gz)s": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "uri_params": "gazette.exporters.uri_params",
+    },
+}
 FEED_EXPORT_ENCODING = "utf-8"
 
 TELNETCONSOLE_ENABLED = False
