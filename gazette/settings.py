@@ -4,6 +4,8 @@ Every value can be overridden with ``-s NAME=VALUE`` or a spider's
 ``custom_settings``.
 """
 
+from scrapy.settings import default_settings as _default
+
 BOT_NAME = "gazette"
 SPIDER_MODULES = ["gazette.spiders"]
 NEWSPIDER_MODULE = "gazette.spiders"
@@ -28,8 +30,9 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_AFTER_MAX = 120.0
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+# swapped in the *_BASE dict so that DOWNLOADER_MIDDLEWARES stays free for project/users
+DOWNLOADER_MIDDLEWARES_BASE = {
+    **{k: v for k, v in _default.DOWNLOADER_MIDDLEWARES_BASE.items() if not k.endswith(".RetryMiddleware")},
     "gazette.retry.BackoffRetryMiddleware": 550,
 }
 DOWNLOAD_TIMEOUT = 30
