@@ -251,6 +251,7 @@ class NoticeSpider(scrapy.Spider):
         self.details_requested = 0
         self._seen_lists: set[str] = set()
         self._seen_details: set[str] = set()
+        self._api_page_size = 0
 
     # -- hosts -------------------------------------------------------------------
     @property
@@ -384,9 +385,14 @@ class NoticeSpider(scrapy.Spider):
             current = int(query.get(self.api_page_param, self.api_first_page))
         except ValueError:
             return
-        count = api_page_count(data, self.api_per_page or len(entries))
+        # entries per page: as configured, else the most seen on one page so far
+        self._api_page_size = max(self._api_page_size, len(entries))
+        per_page = self.api_per_page or self._api_page_size
+        count = api_page_count(data, per_page)
         if count and current - self.api_first_page + 1 >= count:
             return
+        if not count and len(entries) < per_page:
+            return  # a short page without a total: the last one
         url = add_or_replace_parameter(response.url, self.api_page_param, str(current + 1))
         request = self.list_request(url)
         if request is not None:
