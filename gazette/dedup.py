@@ -1,0 +1,226 @@
+"""Cross-source deduplication core (no Scrapy): one stable ``id`` per notice.
+
+A record is a duplicate of a known notice, checked in this order, when
+
+1. ``url``: its canonical URL was seen before;
+2. ``docno``: it has the same canonical 发文字号 and a compatible issuer
+   (equal after canonicalisation, or one of them missing or containing the other);
+3. ``body``: its canonical body (:func:`gazette.text.canon.canonical_body`)
+   hashes the same;
+4. ``near``: MinHash-LSH over character shingles of the canonical body finds a
+   known notice whose estimated Jaccard similarity is at least
+   :data:`VERIFY_THRESHOLD`.
+
+Different 发文字号 (both present, not equal) always means different
+documents, however similar the text (checks 3 and 4).
+
+A new notice gets a stable ``id`` derived from its first copy (its 文号 and
+issuer, else its canonical body), so re-exporting the same first copy after a
+lost state gives the same ``id``. A duplicate is recorded as another source
+of the known ``id``.
+
+The MinHash signature is datasketch's ``affine32`` scheme
+(``MinHash(num_perm, seed).update_batch`` with pre-hashed shingles),
+vectorised over all shingles of a body at once; the LSH bands (sizes from
+``datasketch.lsh._optimal_param``) live in the state, not in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+from datasketch.minhash import _fmix
+
+from gazette.state.base import NoticeInfo, State
+from gazette.text.canon import body_hash, canonical_body, canonical_issuer, canonical_url
+
+NUM_PERM = 64
+SEED = 1
+SHINGLE = 5  # characters per shingle
+LSH_THRESHOLD = 0.5  # the threshold the LSH bands are tuned for
+VERIFY_THRESHOLD = 0.5  # estimated Jaccard needed to call a candidate a duplicate
+MIN_NEAR_CHARS = 40  # shorter canonical bodies are only matched exactly
+_P = np.uint64(0x100000001B3)  # polynomial base of the rolling shingle hash (FNV prime)
+
+
+@dataclass
+class Verdict:
+    """What the dedup stage decided for one record."""
+
+    id: str
+    kind: str  # "new", "url", "docno", "body" or "near"
+    similarity: float = 1.0
+
+    @property
+    def duplicate(self) -> bool:
+        return self.kind != "new"
+
+
+def shingle_hashes(canon: str, k: int = SHINGLE) -> np.ndarray:
+    """32-bit hashes of the character ``k``-shingles of ``canon`` (uint32 array).
+
+    >>> len(shingle_hashes("abcdefg", 5)), len(shingle_hashes("abc", 5)), len(shingle_hashes(""))
+    (3, 1, 0)
+    """
+    if not canon:
+        return np.zeros(0, dtype=np.uint32)
+    codes = np.frombuffer(canon.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes)
+    k = min(k, n)
+    m = n - k + 1
+    h = np.zeros(m, dtype=np.uint64)
+    for j in range(k):
+        h = h * _P + codes[j : j + m]
+    h ^= h >> np.uint64(29)
+    return (h ^ (h >> np.uint64(32))).astype(np.uint32)
+
+
+class MinHasher:
+    """Signatures and LSH band keys, compatible with datasketch's MinHash."""
+
+    def __init__(
+        self, num_perm: int = NUM_PERM, seed: int = SEED, threshold: float = LSH_THRESHOLD
+    ):
+        template = MinHash(num_perm=num_perm, seed=seed)
+        self.num_perm = num_perm
+        self.seed = seed
+        self.a = template.permutations[0].astype(np.uint32)
+        self.b = template.permutations[1].astype(np.uint32)
+        self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        self.params = f"minhash:affine32:{num_perm}:{seed}:k{SHINGLE}:b{self.bands}:r{self.rows}"
+
+    def signature(self, hashes: np.ndarray) -> np.ndarray:
+        """MinHash values (uint32, ``num_perm``) of pre-hashed shingles.
+
+        >>> mh = MinHasher(num_perm=16)
+        >>> hv = shingle_hashes("关于进一步加强政府信息公开工作的通知")
+        >>> ref = MinHash(num_perm=16, seed=1, hashfunc=int); ref.update_batch(hv.tolist())
+        >>> bool((mh.signature(hv) == ref.hashvalues).all())
+        True
+        """
+        if len(hashes) == 0:
+            return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+        with np.errstate(over="ignore"):
+            mixed = _fmix(hashes.astype(np.uint32).reshape(-1, 1), 32)
+            phv = mixed * self.a + self.b
+        return np.asarray(phv.min(axis=0), dtype=np.uint32)
+
+    def band_keys(self, sig: np.ndarray) -> list[int]:
+        """One signed 64-bit key per LSH band (band index included)."""
+        raw = sig[: self.bands * self.rows].reshape(self.bands, self.rows).tobytes()
+        step = self.rows * 4
+        keys = []
+        for i in range(self.bands):
+            d = hashlib.blake2b(raw[i * step : (i + 1) * step], digest_size=8, person=b"b%d" % i)
+            keys.append(int.from_bytes(d.digest(), "little", signed=True))
+        return keys
+
+    @staticmethod
+    def jaccard(a: np.ndarray, b: bytes | np.ndarray) -> float:
+        """Estimated Jaccard similarity of two signatures."""
+        other = np.frombuffer(b, dtype=np.uint32) if isinstance(b, bytes | bytearray) else b
+        if len(other) != len(a):
+            return 0.0
+        return float(np.count_nonzero(a == other)) / len(a)
+
+
+def make_id(doc_number: str | None, issuer: str, bhash: str) -> str:
+    """Stable id of a notice from its first copy.
+
+    >>> make_id("粤府办〔2013〕52号", "广东省人民政府办公厅", "x") == make_id("粤府办〔2013〕52号", "广东省人民政府办公厅", "y")
+    True
+    >>> len(make_id(None, "", "abc"))
+    21
+    """
+    key = f"docno:{doc_number}|{issuer}" if doc_number else f"body:{bhash}"
+    return "g" + hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _docno_compatible(a: str | None, b: str | None) -> bool:
+    return not (a and b and a != b)
+
+
+def _issuer_compatible(a: str, b: str) -> bool:
+    return not a or not b or a in b or b in a
+
+
+class Deduplicator:
+    """Decide new vs duplicate for records and keep the state up to date."""
+
+    def __init__(self, state: State, hasher: MinHasher | None = None, keep_records: bool = True):
+        self.state = state
+        self.hasher = hasher or MinHasher()
+        self.keep_records = keep_records
+        known = state.get_meta("lsh_params")
+        if known is None:
+            state.set_meta("lsh_params", self.hasher.params)
+        elif known != self.hasher.params:
+            raise RuntimeError(
+                f"state {state.location} was built with {known}, not {self.hasher.params}; "
+                "start over with GAZETTE_STATE_RESET=1"
+            )
+
+    def check(self, record: dict[str, Any]) -> Verdict:
+        """Classify ``record`` (a dict with the Notice keys) and record it."""
+        state = self.state
+        url = record.get("url")
+        curl = canonical_url(url) if url else None
+        docno = record.get("doc_number") or None
+        issuer = canonical_issuer(record.get("issuer"))
+        canon = canonical_body(record.get("body"))
+        bhash = body_hash(canon) if canon else ""
+
+        verdict: Verdict | None = None
+        if curl:
+            found = state.find("url", curl)
+            if found:
+                verdict = Verdict(found[0].id, "url")
+        if verdict is None and docno:
+            for info in state.find("docno", docno):
+                if _issuer_compatible(issuer, info.issuer):
+                    verdict = Verdict(info.id, "docno")
+                    break
+        if verdict is None and bhash:
+            for info in state.find("body", bhash):
+                if _docno_compatible(docno, info.doc_number):
+                    verdict = Verdict(info.id, "body")
+                    break
+        sig: np.ndarray | None = None
+        bands: list[int] = []
+        if verdict is None and len(canon) >= MIN_NEAR_CHARS:
+            sig = self.hasher.signature(shingle_hashes(canon))
+            bands = self.hasher.band_keys(sig)
+            best: tuple[float, str] | None = None
+            for info in state.candidates(bands):
+                if info.signature is None or not _docno_compatible(docno, info.doc_number):
+                    continue
+                sim = self.hasher.jaccard(sig, info.signature)
+                if sim >= VERIFY_THRESHOLD and (best is None or sim > best[0]):
+                    best = (sim, info.id)
+            if best is not None:
+                verdict = Verdict(best[1], "near", best[0])
+
+        keys = []
+        if curl:
+            keys.append(("url", curl))
+        if bhash:
+            keys.append(("body", bhash))
+        if verdict is not None:
+            state.add_copy(verdict.id, url, dict(record) if self.keep_records else None, keys)
+            return verdict
+
+        nid = make_id(docno, issuer, bhash)
+        base, n = nid, 1
+        while state.has_notice(nid):
+            n += 1
+            nid = f"{base}-{n}"
+        if docno:
+            keys.append(("docno", docno))
+        info = NoticeInfo(nid, docno, issuer, None if sig is None else sig.tobytes())
+        state.add_notice(info, bands, url, keys)
+        return Verdict(nid, "new")

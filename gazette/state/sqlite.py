@@ -1,0 +1,288 @@
+"""Embedded crawl state: one SQLite file per spider.
+
+Every lookup is an indexed query, so memory stays bounded (SQLite's page
+cache, :data:`CACHE_KIB`) whatever the history size; nothing is mirrored in a
+Python dict. The file is opened in WAL mode with ``synchronous=NORMAL``: a
+killed process loses at most the transaction in progress, never the file.
+
+>>> s = SQLiteState(":memory:")
+>>> s.add_notice(NoticeInfo("n1", "粤府办〔2013〕52号", "广东省人民政府办公厅"), bands=[1, 2],
+...              keys=[("docno", "粤府办〔2013〕52号")])
+>>> s.lookup("docno", "粤府办〔2013〕52号"), [n.id for n in s.candidates([2, 3])], s.candidates([4])
+(['n1'], ['n1'], [])
+>>> s.mark_seen("fp1"); s.is_seen("fp1"), s.is_seen("fp2")
+(True, False)
+>>> s.reset(); s.stats()["notices"]
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gazette.state.base import KINDS, NoticeInfo, Source, State
+
+#: SQLite page cache per connection, KiB
+CACHE_KIB = 32 * 1024
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notices (
+    nid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_number TEXT,
+    issuer TEXT NOT NULL DEFAULT '',
+    sig BLOB,
+    exported INTEGER NOT NULL DEFAULT 0,
+    url TEXT,
+    added REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS keys (h INTEGER NOT NULL, nid INTEGER NOT NULL,
+    PRIMARY KEY (h, nid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bands (h INTEGER NOT NULL, nid INTEGER NOT NULL,
+    PRIMARY KEY (h, nid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY, url TEXT, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    sid INTEGER PRIMARY KEY,
+    nid INTEGER NOT NULL,
+    url TEXT,
+    record BLOB,
+    at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sources_nid_url ON sources (nid, url);
+"""
+_INFO = "id, doc_number, issuer, sig, exported"
+_TABLES = ("meta", "notices", "keys", "bands", "seen", "sources")
+
+
+def _h64(*parts: str) -> int:
+    """A signed 64-bit hash of a key (SQLite INTEGER)."""
+    d = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(d, "little", signed=True)
+
+
+def _pack(record: dict[str, Any] | None) -> bytes | None:
+    if record is None:
+        return None
+    return zlib.compress(json.dumps(record, ensure_ascii=False, default=str).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes | None) -> dict[str, Any] | None:
+    if blob is None:
+        return None
+    value = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return value if isinstance(value, dict) else None
+
+
+class SQLiteState(State):
+    """:class:`State` in one SQLite file (``":memory:"`` for tests)."""
+
+    def __init__(self, path: str | os.PathLike[str], reset: bool = False) -> None:
+        self.location = str(path)
+        if self.location != ":memory:":
+            Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(
+            self.location, isolation_level="DEFERRED", check_same_thread=False
+        )
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        self.db.execute("PRAGMA temp_store=MEMORY")
+        self.db.executescript(_SCHEMA)
+        if reset:
+            self.reset()
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version != SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.location}: state schema {version}, expected {SCHEMA_VERSION}; "
+                "start over with GAZETTE_STATE_RESET=1"
+            )
+        self.db.commit()
+
+    @classmethod
+    def from_settings(cls, settings: Any, spider_name: str) -> SQLiteState:
+        """Open ``GAZETTE_STATE_PATH`` (``{spider}`` / ``%(name)s`` filled in)."""
+        path = settings.get("GAZETTE_STATE_PATH") or "data/state/{spider}.sqlite3"
+        path = str(path).replace("%(name)s", spider_name).replace("{spider}", spider_name)
+        return cls(path, reset=settings.getbool("GAZETTE_STATE_RESET"))
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def reset(self) -> None:
+        for table in _TABLES:
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
+        self.db.executescript(_SCHEMA)
+        self.set_meta("schema_version", SCHEMA_VERSION)
+        self.db.commit()
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        try:
+            self.db.commit()
+        finally:
+            self.db.close()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT v FROM meta WHERE k=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, value))
+
+    # -- detail pages ------------------------------------------------------
+
+    def is_seen(self, fingerprint: str) -> bool:
+        cur = self.db.execute("SELECT 1 FROM seen WHERE h=?", (_h64(fingerprint),))
+        return cur.fetchone() is not None
+
+    def mark_seen(self, fingerprint: str, url: str | None = None) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO seen (h, url, at) VALUES (?, ?, ?)",
+            (_h64(fingerprint), url, time.time()),
+        )
+
+    # -- notices -----------------------------------------------------------
+
+    def _nid(self, id: str) -> int | None:
+        row = self.db.execute("SELECT nid FROM notices WHERE id=?", (id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def has_notice(self, id: str) -> bool:
+        return self._nid(id) is not None
+
+    def add_notice(
+        self,
+        info: NoticeInfo,
+        bands: Iterable[int] = (),
+        url: str | None = None,
+        keys: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT INTO notices (id, doc_number, issuer, sig, exported, url, added)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                info.id,
+                info.doc_number,
+                info.issuer or "",
+                info.signature,
+                int(info.exported),
+                url,
+                now,
+            ),
+        )
+        nid = cur.lastrowid
+        self.db.executemany(
+            "INSERT OR IGNORE INTO bands (h, nid) VALUES (?, ?)", [(b, nid) for b in bands]
+        )
+        self._add_keys(nid, keys)
+        self.db.execute(
+            "INSERT OR IGNORE INTO sources (nid, url, record, at) VALUES (?, ?, NULL, ?)",
+            (nid, url, now),
+        )
+
+    def _add_keys(self, nid: int | None, keys: Iterable[tuple[str, str]]) -> None:
+        rows = []
+        for kind, key in keys:
+            if kind not in KINDS:
+                raise ValueError(f"unknown key kind {kind!r}")
+            rows.append((_h64(kind, key), nid))
+        if rows:
+            self.db.executemany("INSERT OR IGNORE INTO keys (h, nid) VALUES (?, ?)", rows)
+
+    def get_notice(self, id: str) -> NoticeInfo | None:
+        row = self.db.execute(f"SELECT {_INFO} FROM notices WHERE id=?", (id,)).fetchone()
+        return (
+            None if row is None else NoticeInfo(row[0], row[1], row[2] or "", row[3], bool(row[4]))
+        )
+
+    def mark_exported(self, id: str) -> None:
+        self.db.execute("UPDATE notices SET exported=1 WHERE id=?", (id,))
+
+    # -- exact keys and LSH ------------------------------------------------
+
+    def find(self, kind: str, key: str) -> list[NoticeInfo]:
+        if kind not in KINDS:
+            raise ValueError(f"unknown key kind {kind!r}")
+        rows = self.db.execute(
+            f"SELECT {_INFO} FROM notices WHERE nid IN (SELECT nid FROM keys WHERE h=?) ORDER BY nid",
+            (_h64(kind, key),),
+        ).fetchall()
+        return [NoticeInfo(r[0], r[1], r[2] or "", r[3], bool(r[4])) for r in rows]
+
+    def add_key(self, kind: str, key: str, id: str) -> None:
+        """Register ``(kind, key) -> id`` for a known notice."""
+        nid = self._nid(id)
+        if nid is None:
+            raise KeyError(id)
+        self._add_keys(nid, [(kind, key)])
+
+    def candidates(self, bands: Iterable[int]) -> list[NoticeInfo]:
+        keys = list(bands)
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT {_INFO} FROM notices WHERE nid IN"
+            f" (SELECT nid FROM bands WHERE h IN ({marks})) ORDER BY nid",
+            keys,
+        ).fetchall()
+        return [NoticeInfo(r[0], r[1], r[2] or "", r[3], bool(r[4])) for r in rows]
+
+    # -- sources -----------------------------------------------------------
+
+    def add_copy(
+        self,
+        id: str,
+        url: str | None,
+        record: dict[str, Any] | None = None,
+        keys: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        nid = self._nid(id)
+        if nid is None:
+            raise KeyError(id)
+        self.db.execute(
+            "INSERT OR IGNORE INTO sources (nid, url, record, at) VALUES (?, ?, ?, ?)",
+            (nid, url, _pack(record), time.time()),
+        )
+        self._add_keys(nid, keys)
+
+    def sources(self, id: str) -> list[Source]:
+        rows = self.db.execute(
+            "SELECT n.id, s.url, s.record FROM sources s JOIN notices n ON n.nid=s.nid"
+            " WHERE n.id=? ORDER BY s.sid",
+            (id,),
+        ).fetchall()
+        return [Source(r[0], r[1], _unpack(r[2])) for r in rows]
+
+    def iter_sources(self) -> Iterator[Source]:
+        cur = self.db.execute(
+            "SELECT n.id, s.url, s.record FROM sources s JOIN notices n ON n.nid=s.nid"
+            " ORDER BY s.nid, s.sid"
+        )
+        for row in cur:
+            yield Source(row[0], row[1], _unpack(row[2]))
+
+    def stats(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "notices": one("SELECT count(*) FROM notices").fetchone()[0],
+            "exported": one("SELECT count(*) FROM notices WHERE exported=1").fetchone()[0],
+            "seen": one("SELECT count(*) FROM seen").fetchone()[0],
+            "keys": one("SELECT count(*) FROM keys").fetchone()[0],
+            "bands": one("SELECT count(*) FROM bands").fetchone()[0],
+            "sources": one("SELECT count(*) FROM sources").fetchone()[0],
+        }
