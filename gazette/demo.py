@@ -265,8 +265,23 @@ def run_crawl(
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
         output.unlink()
-    settings = {"LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+    settings: dict[str, Any] = {
+        "LOG_LEVEL": "INFO",
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        # one state for the whole demo (so reposts across sites are duplicates),
+        # fresh every run, apart from any real crawl's state
+        "GAZETTE_STATE_PATH": str(output.with_suffix(".state.sqlite3")),
+    }
     settings.update(overrides or {})
+    state = Path(settings["GAZETTE_STATE_PATH"])
+    for leftover in (
+        state,
+        state.with_name(state.name + "-wal"),
+        state.with_name(state.name + "-shm"),
+    ):
+        if leftover.exists():
+            leftover.unlink()
     with tempfile.TemporaryDirectory(prefix="gazette-demo-") as tmp:
         plan_file = Path(tmp) / "plan.json"
         stats_file = Path(tmp) / "stats.json"
@@ -323,23 +338,34 @@ def summarize(stats: list[dict[str, Any]], records: list[dict[str, Any]]) -> dic
             if k.startswith(prefix) and isinstance(v, (int, float))
         )
 
-    duplicates = total_prefix("gazette/duplicate") + total_prefix("dedup/")
-    dropped_reasons = {
-        k.split("/", 1)[1]: int(v)
-        for s in stats
-        for k, v in s.items()
-        if k.startswith("item_dropped_reasons_count/")
-    }
+    duplicates = total_prefix("gazette/duplicates/")
+    dropped = total_prefix("gazette/dropped/")
+    if not dropped:
+        dropped = max(0, total("item_dropped_count") - duplicates)
+    dropped += total("gazette/non_notices_skipped")
+    dropped_reasons: dict[str, int] = {}
+    for s in stats:
+        for k, v in s.items():
+            if k.startswith("gazette/dropped/"):
+                name = k.split("/", 1)[1]
+                dropped_reasons[name] = dropped_reasons.get(name, 0) + int(v)
+        skipped = int(s.get("gazette/non_notices_skipped", 0) or 0)
+        if skipped:
+            key = "not_notice (spider)"
+            dropped_reasons[key] = dropped_reasons.get(key, 0) + skipped
     coverage = {}
     for key in FIELDS:
         if key in ("id", "url", "site", "spider", "fetched_at"):
             continue
-        filled = sum(1 for r in records if r.get(key) not in (None, "", [], {}))
+        if key in ("is_notice", "masked"):  # booleans: how many are true
+            filled = sum(1 for r in records if r.get(key) is True)
+        else:
+            filled = sum(1 for r in records if r.get(key) not in (None, "", [], {}))
         coverage[key] = (filled, len(records))
     return {
         "pages": total("response_received_count"),
         "notices": len(records),
-        "dropped": total("item_dropped_count") + total("gazette/non_notices_skipped"),
+        "dropped": dropped,
         "dropped_reasons": dropped_reasons,
         "duplicates": duplicates,
         "errors": total("log_count/ERROR"),
@@ -373,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m gazette.demo", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--site", type=Path, default=DEMO_SITE, help="demo site root")
-    parser.add_argument("--output", type=Path, default=EXPORTS / "demo.jsonl")
-    parser.add_argument("--log", type=Path, default=EXPORTS / "demo.log")
+    parser.add_argument("--output", type=Path, default=EXPORTS / "demo" / "demo.jsonl")
+    parser.add_argument("--log", type=Path, default=EXPORTS / "demo" / "demo.log")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
