@@ -1,0 +1,46 @@
+"""Stage 40: cross-source deduplication against the persistent state.
+
+Each record passing this stage is a notice not seen in any earlier run or
+earlier in this run; it gets its stable ``id`` and goes on to the export.
+A copy of a known notice is dropped as ``gazette/duplicates/<kind>``
+(``url``, ``docno``, ``body``, ``near``) after being recorded as another source of
+that ``id``. See :mod:`gazette.dedup` for the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gazette.dedup import Deduplicator
+from gazette.items import complete
+from gazette.pipelines import as_dict, drop
+from gazette.state import get_state
+
+logger = logging.getLogger(__name__)
+
+
+class DedupPipeline:
+    """Give new notices their ``id``; drop (and record) copies of known ones."""
+
+    def __init__(self, crawler: Any, dedup: Deduplicator) -> None:
+        self.crawler = crawler
+        self.dedup = dedup
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DedupPipeline:
+        return cls(crawler, Deduplicator(get_state(crawler)))
+
+    def process_item(self, item: Any) -> dict[str, Any]:
+        record = complete(item if isinstance(item, dict) else as_dict(item))
+        verdict = self.dedup.check(record)
+        if verdict.duplicate:
+            raise drop(
+                self.crawler,
+                f"duplicates/{verdict.kind}",
+                f"copy of {verdict.id} (similarity {verdict.similarity:.2f})",
+                final=True,
+                item=record,
+            )
+        record["id"] = verdict.id
+        return record

@@ -1,0 +1,178 @@
+"""Stage 40 (dedup), the state recorder and SkipSeenDetailMiddleware."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from gazette.dedup import Deduplicator, MinHasher, shingle_hashes
+from gazette.items import Notice, complete
+from gazette.middlewares import SkipSeenDetailMiddleware
+from gazette.pipelines.p10_filter import FilterPipeline
+from gazette.pipelines.p20_normalize import NormalizePipeline
+from gazette.pipelines.p30_validate import ValidatePipeline
+from gazette.pipelines.p40_dedup import DedupPipeline
+from gazette.state import get_state
+from gazette.state.sqlite import SQLiteState
+from gazette.text.canon import url_fingerprint
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pipelines"
+
+
+class _Spider(scrapy.Spider):
+    name = "dedup"
+
+
+def _records():
+    with open(FIXTURES / "notices.jsonl", encoding="utf-8") as fh:
+        return {r.pop("_case"): r for r in map(json.loads, fh)}
+
+
+def _crawler(tmp_path, **settings):
+    return get_crawler(_Spider, {"GAZETTE_STATE_PATH": str(tmp_path / "state.sqlite3"), **settings})
+
+
+class Run:
+    """The stages 10-40 of one crawler, with the signals a crawl would send."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stages = [
+            cls.from_crawler(crawler)
+            for cls in (FilterPipeline, NormalizePipeline, ValidatePipeline, DedupPipeline)
+        ]
+
+    def push(self, record, detail_url=None):
+        item = Notice(**complete(record))
+        response = None
+        if detail_url:
+            request = Request(detail_url, meta={"gazette_detail": True})
+            response = HtmlResponse(detail_url, body=b"<html></html>", request=request)
+        try:
+            for stage in self.stages:
+                item = stage.process_item(item)
+        except DropItem as exc:
+            self.crawler.signals.send_catch_log(
+                signals.item_dropped, item=item, response=response, exception=exc, spider=None
+            )
+            return None
+        self.crawler.signals.send_catch_log(
+            signals.item_scraped, item=item, response=response, spider=None
+        )
+        return item
+
+    def close(self):
+        self.crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+
+    def stat(self, key):
+        return self.crawler.stats.get_value(f"gazette/{key}")
+
+
+def test_copies_get_one_id_and_different_docnos_stay_apart(tmp_path):
+    recs = _records()
+    run = Run(_crawler(tmp_path))
+    official = run.push(recs["official"])
+    assert official is not None and official["id"].startswith("g")
+    assert run.push(recs["masked_repost"]) is None  # same 文号, issuer missing
+    assert run.push(recs["traditional_repost"]) is None  # no 文号: body
+    sibling = run.push(recs["sibling"])  # near-identical text, other 文号
+    other = run.push(recs["other"])
+    assert sibling is not None and other is not None
+    assert len({official["id"], sibling["id"], other["id"]}) == 3
+    assert run.stat("duplicates/docno") == 1
+    assert (run.stat("duplicates/body") or 0) + (run.stat("duplicates/near") or 0) == 1
+    assert run.stat("exported") == 3
+
+    state = get_state(run.crawler)
+    sources = state.sources(official["id"])
+    assert [s.url for s in sources] == [
+        recs["official"]["url"],
+        recs["masked_repost"]["url"],
+        recs["traditional_repost"]["url"],
+    ]
+    assert sources[0].record is None and sources[1].record["masked"] is True
+    assert state.get_notice(official["id"]).exported
+    run.close()
+
+
+def test_url_duplicates_ignore_tracking_parameters(tmp_path):
+    rec = _records()["other"]
+    run = Run(_crawler(tmp_path))
+    assert run.push(rec) is not None
+    again = {
+        **rec,
+        "url": rec["url"] + "?utm_source=wechat&from=timeline",
+        "body": rec["body"] + "\n新增一段",
+    }
+    assert run.push(again) is None
+    assert run.stat("duplicates/url") == 1
+
+
+def test_ids_are_stable_across_runs_and_after_reset(tmp_path):
+    recs = _records()
+    run1 = Run(_crawler(tmp_path))
+    first = run1.push(recs["official"])["id"]
+    run1.close()
+    run2 = Run(_crawler(tmp_path))
+    assert run2.push(recs["official"]) is None  # known in the state
+    assert run2.push({**recs["official"], "url": "http://www.gd.gov.cn/copy.html"}) is None
+    run2.close()
+    run3 = Run(_crawler(tmp_path, GAZETTE_STATE_RESET=True))
+    assert run3.push(recs["official"])["id"] == first  # started over, same id
+    run3.close()
+
+
+def test_detail_pages_are_seen_only_when_processed(tmp_path):
+    recs = _records()
+    run = Run(_crawler(tmp_path))
+    url_new, url_dup, url_bad, url_ph = (f"http://h.gov.cn/t2024010{i}_1.htm" for i in range(4))
+    run.push(recs["official"], detail_url=url_new)
+    run.push(recs["masked_repost"], detail_url=url_dup)
+    run.push({**recs["other"], "date": "明年"}, detail_url=url_bad)  # invalid: fetch again
+    run.push({"title": "标题和内容已经清空2023-05-13 23:52:28"}, detail_url=url_ph)
+    state = get_state(run.crawler)
+    assert state.is_seen(url_fingerprint(url_new))
+    assert state.is_seen(url_fingerprint(url_dup))
+    assert state.is_seen(url_fingerprint(url_ph))
+    assert not state.is_seen(url_fingerprint(url_bad))
+
+    mw = SkipSeenDetailMiddleware.from_crawler(run.crawler)
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(Request(url_new + "?spm=1", meta={"gazette_detail": True}))
+    assert mw.process_request(Request(url_new)) is None  # not a detail request: not ours
+    assert mw.process_request(Request(url_bad, meta={"gazette_detail": True})) is None
+    assert run.stat("skipped/seen_detail") == 1
+    run.close()
+    assert SQLiteState(tmp_path / "state.sqlite3").stats()["seen"] == 3
+
+
+def test_middleware_can_be_switched_off(tmp_path):
+    crawler = _crawler(tmp_path, GAZETTE_SKIP_SEEN_DETAIL=False)
+    mw = SkipSeenDetailMiddleware.from_crawler(crawler)
+    assert mw.process_request(Request("http://a/1", meta={"gazette_detail": True})) is None
+
+
+def test_minhash_matches_datasketch():
+    from datasketch import MinHash
+
+    hasher = MinHasher()
+    hv = shingle_hashes("关于进一步加强政府信息公开回应社会关切提升政府公信力意见的通知" * 3)
+    ref = MinHash(num_perm=hasher.num_perm, seed=hasher.seed, hashfunc=int)
+    ref.update_batch(hv.tolist())
+    assert (hasher.signature(hv) == ref.hashvalues).all()
+    assert hasher.bands * hasher.rows <= hasher.num_perm
+
+
+def test_changed_lsh_parameters_need_a_reset(tmp_path):
+    state = SQLiteState(tmp_path / "s.sqlite3")
+    Deduplicator(state)
+    with pytest.raises(RuntimeError, match="GAZETTE_STATE_RESET"):
+        Deduplicator(state, MinHasher(num_perm=32))
+    state.close()
