@@ -83,3 +83,5 @@ FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+from gazette.settings_server import *  # noqa: E402,F401,F403  (monitors, summary, progress, Redis; docs/server.md)

@@ -1,0 +1,1 @@
+"""gazette's Scrapy commands (``COMMANDS_MODULE = "gazette.commands"``)."""
