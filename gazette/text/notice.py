@@ -14,7 +14,7 @@ from gazette.text import classify, issuers
 from gazette.text.content import CHROME, HEADNOTE, Body, body_text, find_body
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line
-from gazette.text.metadata import Field, parse_lines
+from gazette.text.metadata import Field, parse_lines, split_labels
 from gazette.text.normalize import simplified, squeeze, tight
 from gazette.text.page import HEADING_TAGS, Page
 
@@ -58,10 +58,17 @@ def _title_candidates(page: Page) -> list[str]:
     return [c for c in dict.fromkeys(out) if len(squeeze(c)) >= 4]
 
 
-def find_title(page: Page) -> tuple[str | None, tuple[int, int] | None]:
-    """The document's own title and the lines that print it."""
+def find_title(
+    page: Page, table_title: str | None = None
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The document's own title and the lines that print it.
+
+    ``table_title`` is the metadata table's 标题/名称 value, when there is one.
+    """
     lines = page.lines
     cands = _title_candidates(page)
+    if table_title:
+        cands.insert(0, table_title)
     keys = {squeeze(c) for c in cands}
     for i, ln in enumerate(lines):
         if ln.link_ratio > 0.5:
@@ -84,7 +91,13 @@ def find_title(page: Page) -> tuple[str | None, tuple[int, int] | None]:
         joined = ""
         for k in range(i, min(i + 3, len(lines))):
             t = lines[k].text
-            if lines[k].link_ratio > 0.3 or "。" in t or CHROME.search(lines[k].key):
+            if (
+                lines[k].link_ratio > 0.3
+                or lines[k].row
+                or "。" in t
+                or CHROME.search(lines[k].key)
+                or split_labels(lines[k].key)
+            ):
                 break
             joined += t
             if len(joined) > 150:
@@ -104,6 +117,8 @@ def find_title(page: Page) -> tuple[str | None, tuple[int, int] | None]:
     if best is not None and best[0] > 0:
         _, i, k = best
         return "".join(lines[j].text for j in range(i, k)), (i, k)
+    if table_title:
+        return table_title, None
     if cands:
         return cands[0], None
     return None, None
@@ -139,7 +154,16 @@ def _first(fields: list[Field], name: str) -> Field | None:
 def analyse(page: Page) -> dict[str, Any]:
     """Raw field values of one page (see :class:`gazette.items.Notice`)."""
     lines = page.lines
-    title_raw, title_lines = find_title(page)
+    table_title = None
+    for ln in lines:
+        if "题" in ln.key or "名称" in ln.key:
+            for name, value in split_labels(ln.key):
+                if name == "title" and value and len(value) >= 4:
+                    table_title = ln.text[-len(value) :] if ln.key.endswith(value) else value
+                    break
+        if table_title:
+            break
+    title_raw, title_lines = find_title(page, table_title)
     title, title_docno = _clean_title(title_raw)
     body: Body = find_body(page, title_raw, title_lines)
     in_body = range(body.start, body.end) if body.start >= 0 else range(0)
