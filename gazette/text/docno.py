@@ -22,6 +22,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from gazette.text.normalize import simplified
+
 __all__ = ["DocNo", "canonical", "find_all", "is_docno_line"]
 
 MIN_YEAR = 1949
@@ -148,22 +150,8 @@ class _Hit(NamedTuple):
     canonical: str
 
 
-_converter = None
-_converter_failed = False
-
-
 def _t2s_raw(s: str) -> str:
-    global _converter, _converter_failed
-    if _converter is None and not _converter_failed:
-        try:
-            import opencc
-
-            _converter = opencc.OpenCC("t2s")
-        except Exception:  # pragma: no cover - opencc missing/broken
-            _converter_failed = True
-    if _converter is None:  # pragma: no cover
-        return s
-    return _converter.convert(s)
+    return simplified(s)
 
 
 @lru_cache(maxsize=4096)
