@@ -176,6 +176,7 @@ class Deduplicator:
         bhash = body_hash(canon) if canon else ""
 
         verdict: Verdict | None = None
+        known_docno: str | None = None  # the 文号 of the notice a body/near match found
         if curl:
             found = state.find("url", curl)
             if found:
@@ -189,21 +190,23 @@ class Deduplicator:
             for info in state.find("body", bhash):
                 if _docno_compatible(docno, info.doc_number):
                     verdict = Verdict(info.id, "body")
+                    known_docno = info.doc_number
                     break
         sig: np.ndarray | None = None
         bands: list[int] = []
         if verdict is None and len(canon) >= MIN_NEAR_CHARS:
             sig = self.hasher.signature(shingle_hashes(canon))
             bands = self.hasher.band_keys(sig)
-            best: tuple[float, str] | None = None
+            best: tuple[float, str, str | None] | None = None
             for info in state.candidates(bands):
                 if info.signature is None or not _docno_compatible(docno, info.doc_number):
                     continue
                 sim = self.hasher.jaccard(sig, info.signature)
                 if sim >= VERIFY_THRESHOLD and (best is None or sim > best[0]):
-                    best = (sim, info.id)
+                    best = (sim, info.id, info.doc_number)
             if best is not None:
                 verdict = Verdict(best[1], "near", best[0])
+                known_docno = best[2]
 
         keys = []
         if curl:
@@ -212,6 +215,10 @@ class Deduplicator:
             keys.append(("body", bhash))
         if verdict is not None:
             state.add_copy(verdict.id, url, dict(record) if self.keep_records else None, keys)
+            if docno and known_docno is None and verdict.kind in ("body", "near"):
+                # a copy brings the 文号 the first copy lacked: a later copy with
+                # another 文号 is then another document, not a third copy
+                state.adopt_doc_number(verdict.id, docno)
             return verdict
 
         nid = make_id(docno, issuer, bhash)

@@ -107,6 +107,10 @@ class State(ABC):
         """The notice ``id`` or None."""
 
     @abstractmethod
+    def adopt_doc_number(self, id: str, doc_number: str) -> None:
+        """Give a notice first seen without 文号 the 文号 a later copy shows."""
+
+    @abstractmethod
     def mark_exported(self, id: str) -> None:
         """Remember that the record of ``id`` was written to an export."""
 

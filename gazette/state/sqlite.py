@@ -209,6 +209,15 @@ class SQLiteState(State):
             None if row is None else NoticeInfo(row[0], row[1], row[2] or "", row[3], bool(row[4]))
         )
 
+    def adopt_doc_number(self, id: str, doc_number: str) -> None:
+        nid = self._nid(id)
+        if nid is None:
+            raise KeyError(id)
+        self.db.execute(
+            "UPDATE notices SET doc_number=? WHERE nid=? AND doc_number IS NULL", (doc_number, nid)
+        )
+        self._add_keys(nid, [("docno", doc_number)])
+
     def mark_exported(self, id: str) -> None:
         self.db.execute("UPDATE notices SET exported=1 WHERE id=?", (id,))
 
