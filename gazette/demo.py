@@ -77,6 +77,8 @@ class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
 
     server_version = "gazette-demo/1"
     root: Path = DEMO_SITE
+    #: seconds to wait before answering (benchmarks model a remote site with it)
+    latency: float = 0.0
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -107,6 +109,8 @@ class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
+        if self.latency > 0:
+            time.sleep(self.latency)
         target = self._resolve()
         if target is None and urlsplit(self.path).path == "/robots.txt":
             body, ctype = DEFAULT_ROBOTS, "text/plain"
@@ -130,9 +134,11 @@ class _Server(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def start_server(directory: Path | str) -> tuple[http.server.ThreadingHTTPServer, str]:
+def start_server(
+    directory: Path | str, latency: float = 0.0
+) -> tuple[http.server.ThreadingHTTPServer, str]:
     """Serve ``directory`` on 127.0.0.1 (ephemeral port) in a thread; → (server, base URL)."""
-    handler = type("Handler", (StaticSiteHandler,), {"root": Path(directory)})
+    handler = type("Handler", (StaticSiteHandler,), {"root": Path(directory), "latency": latency})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -141,9 +147,9 @@ def start_server(directory: Path | str) -> tuple[http.server.ThreadingHTTPServer
 
 
 @contextlib.contextmanager
-def serve(directory: Path | str) -> Iterator[str]:
+def serve(directory: Path | str, latency: float = 0.0) -> Iterator[str]:
     """``with serve(dir) as base_url:`` a static server for the block's duration."""
-    server, base = start_server(directory)
+    server, base = start_server(directory, latency)
     try:
         yield base
     finally:
