@@ -9,8 +9,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c "import gazette, scrapy" >/dev/null 2>&1; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e .
-fi
+# everything, as scripts/test.sh does (the settings load optional add-ons: redis, spidermon)
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test,server,bench]' 2>&1 | grep -v -i -E "warning|^\s*$|!!|\*{5}|setuptools|license|wheel|editable|deprecat|corresp|packaging|by 20|please|name as your|see https" || true
 exec .venv/bin/python -m gazette.demo "$@"
