@@ -167,6 +167,7 @@ class RedisCoordinator:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.server: Any = None
         self.task: Any = None
+        self.poke: Any = None
         self.idle_since: float | None = None
         self.keys: dict[str, str] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -274,11 +275,28 @@ class RedisCoordinator:
             return
         self.crawler.stats.inc_value("gazette/redis/idle_waits")
         logger.debug("redis: idle, waiting (busy workers: %s, queued: %d)", busy, queued)
+        self._poke_later()
         raise DontCloseSpider("other workers are busy")
+
+    def _poke_later(self) -> None:
+        """Look at the shared queue again after one heartbeat, not after the
+        engine's own 5 s idle heartbeat."""
+        from twisted.internet import reactor
+
+        if self.poke is None or not self.poke.active():
+            self.poke = reactor.callLater(self.heartbeat, self._poke)  # type: ignore[attr-defined]
+
+    def _poke(self) -> None:
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+        if self.poke is not None and self.poke.active():
+            self.poke.cancel()
         if self.server is None:
             return
         try:

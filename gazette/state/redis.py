@@ -59,6 +59,14 @@ end
 return seq
 """
 
+#: adopt_doc_number: set the 文号 only where the notice has none
+_ADOPT_DOC = """
+if redis.call('HGET', KEYS[1], 'has_doc') == '0' then
+  redis.call('HSET', KEYS[1], 'doc_number', ARGV[1], 'has_doc', '1')
+end
+return 1
+"""
+
 
 class NoticeExists(ValueError):
     """``add_notice`` of an id another process registered first."""
@@ -110,6 +118,7 @@ class RedisState(State):
         self.prefix = prefix.rstrip(":")
         self.location = f"{redact(url)} {self.prefix}" if url else self.prefix
         self._add_notice = self.r.register_script(_ADD_NOTICE)
+        self._adopt_doc = self.r.register_script(_ADOPT_DOC)
         if reset:
             self.reset()
         version = self.get_meta("schema_version")
@@ -256,6 +265,13 @@ class RedisState(State):
             pipe.hgetall(self._k("n", id))
         infos = (self._info(id, row) for id, row in zip(ids, pipe.execute(), strict=True))
         return [i for i in infos if i is not None]
+
+    def adopt_doc_number(self, id: str, doc_number: str) -> None:
+        seq = self._seq(id)
+        if seq is None:
+            raise KeyError(id)
+        self._adopt_doc(keys=[self._k("n", id)], args=[doc_number])
+        self._zadd(id, seq, self._key_names([("docno", doc_number)]), "keys")
 
     def mark_exported(self, id: str) -> None:
         key = self._k("n", id)
