@@ -11,5 +11,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # everything, as scripts/test.sh does (the settings load optional add-ons: redis, spidermon)
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test,server,bench]' 2>&1 | grep -v -i -E "warning|^\s*$|!!|\*{5}|setuptools|license|wheel|editable|deprecat|corresp|packaging|by 20|please|name as your|see https" || true
+if ! .venv/bin/python -m pip install -q -e '.[test,server,bench]' >.venv/pip-install.log 2>&1; then
+  cat .venv/pip-install.log >&2
+  exit 1
+fi
 exec .venv/bin/python -m gazette.demo "$@"
