@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 # everything, as scripts/test.sh does (the settings load optional add-ons: redis, spidermon)
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 if ! .venv/bin/python -m pip install -q -e '.[test,server,bench]' >.venv/pip-install.log 2>&1; then
   cat .venv/pip-install.log >&2
   exit 1
