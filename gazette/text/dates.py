@@ -170,7 +170,7 @@ def _candidates(text: str):
             y = chinese_numeral_to_int(m["y2"])
             mo = chinese_numeral_to_int(m["m2"])
             d = chinese_numeral_to_int(m["d2"])
-            iso = None if None in (y, mo, d) else to_iso(y, mo, d)
+            iso = None if y is None or mo is None or d is None else to_iso(y, mo, d)
         else:
             iso = to_iso(_to_int(m["y3"]), _to_int(m["m3"]), _to_int(m["d3"]))
         yield iso, m

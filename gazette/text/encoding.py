@@ -57,9 +57,9 @@ def declared_encoding(body: bytes, content_type: str | None = None) -> str | Non
         m = _HEADER_CHARSET.search(content_type)
         if m and normalise_label(m.group(1)):
             return normalise_label(m.group(1))
-    m = _META_CHARSET.search(body[:4096])
-    if m:
-        return normalise_label(m.group(1).decode("ascii", "ignore"))
+    meta = _META_CHARSET.search(body[:4096])
+    if meta:
+        return normalise_label(meta.group(1).decode("ascii", "ignore"))
     return None
 
 
