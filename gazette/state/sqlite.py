@@ -31,8 +31,8 @@ from typing import Any
 from gazette.state.base import KINDS, NoticeInfo, Source, State
 
 #: SQLite page cache per connection, KiB
-CACHE_KIB = 32 * 1024
-SCHEMA_VERSION = "1"
+CACHE_KIB = 96 * 1024
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS sources (
     record BLOB,
     at REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS sources_nid_url ON sources (nid, url);
+CREATE INDEX IF NOT EXISTS sources_nid ON sources (nid);
 """
 _INFO = "id, doc_number, issuer, sig, exported"
 _TABLES = ("meta", "notices", "keys", "bands", "seen", "sources")
@@ -95,6 +95,7 @@ class SQLiteState(State):
         )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA wal_autocheckpoint=16384")  # 64 MiB of WAL between checkpoints
         self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.db.execute("PRAGMA temp_store=MEMORY")
         self.db.executescript(_SCHEMA)
@@ -188,11 +189,7 @@ class SQLiteState(State):
         self.db.executemany(
             "INSERT OR IGNORE INTO bands (h, nid) VALUES (?, ?)", [(b, nid) for b in bands]
         )
-        self._add_keys(nid, keys)
-        self.db.execute(
-            "INSERT OR IGNORE INTO sources (nid, url, record, at) VALUES (?, ?, NULL, ?)",
-            (nid, url, now),
-        )
+        self._add_keys(nid, keys)  # the first copy's URL is notices.url: no sources row
 
     def _add_keys(self, nid: int | None, keys: Iterable[tuple[str, str]]) -> None:
         rows = []
@@ -263,24 +260,35 @@ class SQLiteState(State):
         nid = self._nid(id)
         if nid is None:
             raise KeyError(id)
+        if url is not None:
+            known = self.db.execute(
+                "SELECT 1 FROM notices WHERE nid=? AND url=?"
+                " UNION ALL SELECT 1 FROM sources WHERE nid=? AND url=?",
+                (nid, url, nid, url),
+            ).fetchone()
+            if known:
+                self._add_keys(nid, keys)
+                return
         self.db.execute(
-            "INSERT OR IGNORE INTO sources (nid, url, record, at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sources (nid, url, record, at) VALUES (?, ?, ?, ?)",
             (nid, url, _pack(record), time.time()),
         )
         self._add_keys(nid, keys)
 
     def sources(self, id: str) -> list[Source]:
+        row = self.db.execute("SELECT nid, url FROM notices WHERE id=?", (id,)).fetchone()
+        if row is None:
+            return []
         rows = self.db.execute(
-            "SELECT n.id, s.url, s.record FROM sources s JOIN notices n ON n.nid=s.nid"
-            " WHERE n.id=? ORDER BY s.sid",
-            (id,),
+            "SELECT url, record FROM sources WHERE nid=? ORDER BY sid", (row[0],)
         ).fetchall()
-        return [Source(r[0], r[1], _unpack(r[2])) for r in rows]
+        return [Source(id, row[1]), *(Source(id, r[0], _unpack(r[1])) for r in rows)]
 
     def iter_sources(self) -> Iterator[Source]:
         cur = self.db.execute(
-            "SELECT n.id, s.url, s.record FROM sources s JOIN notices n ON n.nid=s.nid"
-            " ORDER BY s.nid, s.sid"
+            "SELECT n.id, n.url, NULL, n.nid, 0 FROM notices n"
+            " UNION ALL SELECT n.id, s.url, s.record, s.nid, s.sid FROM sources s"
+            " JOIN notices n ON n.nid=s.nid ORDER BY 4, 5"
         )
         for row in cur:
             yield Source(row[0], row[1], _unpack(row[2]))
@@ -293,5 +301,6 @@ class SQLiteState(State):
             "seen": one("SELECT count(*) FROM seen").fetchone()[0],
             "keys": one("SELECT count(*) FROM keys").fetchone()[0],
             "bands": one("SELECT count(*) FROM bands").fetchone()[0],
-            "sources": one("SELECT count(*) FROM sources").fetchone()[0],
+            "sources": one("SELECT count(*) FROM notices").fetchone()[0]
+            + one("SELECT count(*) FROM sources").fetchone()[0],
         }
