@@ -52,6 +52,8 @@ def problem(record: dict[str, Any]) -> tuple[str, str] | None:
         value = record.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             return f"missing_{key}", f"no {key}"
+    if validator().is_valid(record):  # the common case, without collecting errors
+        return None
     errors = sorted(validator().iter_errors(record), key=lambda e: list(e.absolute_path))
     if not errors:
         return None
