@@ -85,3 +85,4 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 from gazette.settings_server import *  # noqa: E402,F401,F403  (monitors, summary, progress, Redis; docs/server.md)
+from gazette.settings_robust import *  # noqa: E402,F403
