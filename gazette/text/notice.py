@@ -243,6 +243,14 @@ def analyse(page: Page) -> dict[str, Any]:
             if m:
                 published = parse_date(m.group(1))
                 break
+    if published is None and title_lines:
+        # an info line under the title that starts with the date: "2024-03-07 18:00 来源：…"
+        stop = body.start if body.start > title_lines[1] else title_lines[1] + 4
+        for ln in lines[title_lines[1] : min(stop, title_lines[1] + 4)]:
+            found = find_dates(ln.key) if len(ln.text) <= 80 else []
+            if found and found[0].start == 0 and not HEADNOTE.match(ln.key):
+                published = found[0].iso
+                break
     if published is None:
         for name in META_PUBLISHED:
             v = page.meta(name)
