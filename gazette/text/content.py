@@ -263,7 +263,7 @@ def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
     if not tail:
         return False
     prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
-    if prose < 60:
+    if prose < 30:
         return False
     return bool(ATTACH_START.match(tail[0].key))
 

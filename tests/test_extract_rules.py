@@ -1,0 +1,156 @@
+"""Field rules of the extraction core, each on a small inline page."""
+
+from __future__ import annotations
+
+from gazette.extract import extract_html
+
+
+def page(body: str, title: str = "", head: str = "") -> bytes:
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
+        f"<body>{body}</body></html>"
+    ).encode()
+
+
+NOTICE = """
+<div class="nav"><a href="/">首页</a> <a href="/tzgg/">通知公告</a></div>
+<div class="art"><h1>关于做好2024年春季森林防火工作的通知</h1>
+<div class="info">{info}</div>
+<div class="con">
+<p>各乡镇人民政府，县直各单位：</p>
+<p>当前正值春季森林防火关键期，为切实做好森林防火工作，现将有关事项通知如下。</p>
+<p>一、加强巡查管控，严格野外用火管理，确保不发生重大森林火灾。</p>
+{sig}
+</div></div>
+<div class="footer">主办单位：某县人民政府 <a href="/map">网站地图</a></div>
+"""
+SIG = "<p>某县森林防灭火指挥部办公室</p><p>2024年3月6日</p>"
+
+
+def extract(info: str = "", sig: str = SIG, **kw: str) -> dict:
+    html = page(
+        NOTICE.format(info=info, sig=sig), title="关于做好2024年春季森林防火工作的通知_某县"
+    )
+    return extract_html(html, **kw)
+
+
+def test_info_line_date_is_published_signature_date_is_date():
+    r = extract(info="2024-03-07 18:00 来源：县应急管理局")
+    assert r["published"] == "2024-03-07"
+    assert r["date"] == "2024-03-06"
+    assert r["issuer"] == "某县森林防灭火指挥部办公室"
+    assert r["is_notice"] is True
+
+
+def test_body_from_recipients_to_last_paragraph():
+    r = extract(info="发布时间：2024-03-07")
+    assert r["body"].startswith("各乡镇人民政府，县直各单位：")
+    assert r["body"].endswith("确保不发生重大森林火灾。")
+    assert "主办单位" not in r["body"] and "某县森林防灭火指挥部办公室" not in r["body"]
+    assert r["recipients"] == ["各乡镇人民政府", "县直各单位"]
+
+
+def test_chinese_numeral_signature_date():
+    r = extract(sig="<p>某县人民政府</p><p>二〇二四年三月六日</p>")
+    assert r["date"] == "2024-03-06"
+    assert r["issuer"] == "某县人民政府"
+
+
+def test_one_line_signature():
+    r = extract(sig="<p>某县人民政府办公室 2024年3月6日</p>")
+    assert r["date"] == "2024-03-06"
+    assert r["issuer"] == "某县人民政府办公室"
+
+
+def test_joint_signature_gives_co_issuers():
+    r = extract(sig="<p>某县应急管理局&ensp;某县林业局</p><p>某县公安局</p><p>2024年3月6日</p>")
+    assert r["issuer"] == "某县应急管理局"
+    assert r["co_issuers"] == ["某县林业局", "某县公安局"]
+
+
+def test_attachment_text_after_signature_stays_in_body():
+    sig = (
+        SIG + "<p>附件</p><p>森林防火巡查制度</p>"
+        "<p>第一条 为规范森林防火巡查工作，明确巡查责任，制定本制度。</p>"
+        "<p>第二条 本制度自印发之日起施行，各单位应当遵照执行。</p>"
+    )
+    r = extract(sig=sig)
+    assert r["body"].endswith("各单位应当遵照执行。")
+    assert r["date"] == "2024-03-06"
+
+
+def test_date_in_table_row_is_not_a_signature():
+    sig = (
+        "<table><tr><td>巡查时段</td><td>2024年3月10日</td></tr></table>"
+        "<p>二、落实值班值守，严格执行24小时值班和领导带班制度，确保信息畅通。</p>" + SIG
+    )
+    r = extract(sig=sig)
+    assert "严格执行24小时值班" in r["body"]
+
+
+def test_metadata_table_title_when_page_prints_no_title():
+    html = page(
+        "<table><tr><td>标&nbsp;&nbsp;题：</td><td>某市人民政府关于调整最低工资标准的通知</td></tr>"
+        "<tr><td>发文字号：</td><td>某府〔2024〕3号</td><td>发布日期：</td><td>2024-05-06</td></tr></table>"
+        "<div class='TRS_Editor'><p>各区人民政府，市政府各部门：</p>"
+        "<p>经市人民政府同意，现将调整本市最低工资标准的有关事项通知如下，请认真贯彻执行。</p>"
+        "<p>某市人民政府</p><p>2024年5月1日</p></div>",
+        title="某市人民政府门户网站",
+    )
+    r = extract_html(html)
+    assert r["title"] == "某市人民政府关于调整最低工资标准的通知"
+    assert r["doc_number"] == "某府〔2024〕3号"
+    assert r["published"] == "2024-05-06"
+    assert r["date"] == "2024-05-01"
+
+
+def test_traditional_page_matched_on_simplified_rules():
+    html = page(
+        "<h1>關於加強(qiáng)安全生產工作的通知</h1><div>發布時間：2019-03-02</div>"
+        "<div><p>各區人民政府，市政府各部門：</p>"
+        "<p>為加強安全生產工作，切實保障人民群眾生命財產安全，現將有關事項通知如下。</p>"
+        "<p>廣州市人民政府辦公廳</p><p>2019年3月1日</p></div>",
+        title="關於加強安全生產工作的通知",
+    )
+    r = extract_html(html)
+    assert r["title"] == "關於加強安全生產工作的通知"
+    assert r["published"] == "2019-03-02"
+    assert r["issuer"] == "廣州市人民政府辦公廳"
+    assert r["is_notice"] is True
+
+
+def test_news_and_lists_are_not_notices():
+    news = page(
+        "<h1>我县召开春季森林防火工作会议</h1><div>来源：县融媒体中心</div>"
+        "<div class='TRS_Editor'><p>3月6日，我县召开春季森林防火工作会议，部署当前重点工作。</p>"
+        "<p>会议要求，各乡镇要压实责任，加强巡查，确保森林资源安全。</p></div>",
+        title="我县召开春季森林防火工作会议_某县",
+    )
+    assert extract_html(news)["is_notice"] is False
+    listing = page(
+        "<h2>通知公告</h2><ul>"
+        + "".join(
+            f"<li><a href='/t{i}.html'>关于第{i}批项目的通知</a><span>2024-01-0{i}</span></li>"
+            for i in range(1, 8)
+        )
+        + "</ul>",
+        title="通知公告_某县人民政府",
+    )
+    assert extract_html(listing)["is_notice"] is False
+
+
+def test_placeholder_is_not_a_notice():
+    html = page("<h1>标题和内容已经清空</h1><p>标题和内容已经清空</p>", title="标题和内容已经清空")
+    assert extract_html(html)["is_notice"] is False
+
+
+def test_url_makes_attachments_absolute_and_sets_site():
+    html = page(
+        NOTICE.format(info="", sig=SIG + "<p><a href='./P0202403.pdf'>附件：巡查表.pdf</a></p>"),
+        title="关于做好2024年春季森林防火工作的通知",
+    )
+    r = extract_html(html, url="https://www.example.gov.cn/tzgg/202403/t20240307_1.html")
+    assert r["site"] == "www.example.gov.cn"
+    assert r["attachments"] == [
+        {"title": "附件：巡查表.pdf", "url": "https://www.example.gov.cn/tzgg/202403/P0202403.pdf"}
+    ]
