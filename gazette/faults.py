@@ -71,7 +71,8 @@ SCAN_LIMIT = 256 * 1024
 #: fewer visible characters than this: an empty page or a JS shell
 MIN_VISIBLE = 20
 #: a page with at most this many visible characters may be a placeholder
-PLACEHOLDER_MAX = 300
+#: (a longer one only if its <title> says so: lists link to cleared pages)
+PLACEHOLDER_MAX = 80
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]{0,4096}>")
 _SKIP = frozenset(("script", "style", "noscript", "template", "title"))
@@ -79,6 +80,7 @@ _SPACE = re.compile(r"[\s\u3000\xa0]+")
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
+_TITLE = re.compile(r"<title[^<>]{0,200}>([^<]{0,500})", re.I)
 _STRAY_END = re.compile(r"</\s*(?:html|body)\s*>", re.I)
 
 
@@ -246,7 +248,10 @@ def page_faults(body: bytes, content_type: str | None) -> list[str]:
     if len(seen) < MIN_VISIBLE and not PLACEHOLDER.search(seen):
         reasons.append("js_shell" if "<script" in text.lower() else "empty")
         return reasons
-    if len(seen) <= PLACEHOLDER_MAX and PLACEHOLDER.search(seen):
+    title = _TITLE.search(text)
+    if (title and PLACEHOLDER.search(visible_text(title.group(1)))) or (
+        len(seen) <= PLACEHOLDER_MAX and PLACEHOLDER.search(seen)
+    ):
         reasons.append("placeholder")
         return reasons
     if _malformed(text):
@@ -425,4 +430,5 @@ class PageFaultMiddleware(_Base):
             return response
         for reason in reasons:
             _count(self.stats, reason)
+            logger.debug("gazette faults: %s on %s", reason, response.url)
         return response
