@@ -268,7 +268,10 @@ def list_html(site: ChaosSite, page: int) -> str:
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>'
         f'<body><div class="list"><ul>\n{chr(10).join(items)}\n</ul></div>'
-        f'<div class="page">{nxt}</div></body></html>'
+        f'<div class="page">{nxt}</div>'
+        # TRS-style pagination script: every list page is known from the first
+        f'<script>createPageHTML({site.list_pages}, {page}, "index", "html");</script>'
+        "</body></html>"
     )
 
 
