@@ -38,7 +38,15 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with serving(clean_site) as clean_srv, serving(chaos_site, timeout=2.0) as chaos_srv:
         started = time.monotonic()
         with ThreadPoolExecutor(2) as pool:
-            clean = pool.submit(run_crawl, clean_srv.start_url, tmp, "clean", 60.0)
+            # the reference: a generous timeout, so that a loaded CI box shows no fault
+            clean = pool.submit(
+                run_crawl,
+                clean_srv.start_url,
+                tmp,
+                "clean",
+                60.0,
+                settings={"DOWNLOAD_TIMEOUT": 15},
+            )
             chaos = pool.submit(run_crawl, chaos_srv.start_url, tmp, "chaos", 60.0)
             clean_result, chaos_result = clean.result(), chaos.result()
         return {
