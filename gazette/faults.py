@@ -295,6 +295,10 @@ def gunzip_exceeds(body: bytes, encodings: list[bytes], maxsize: int) -> bool:
     return False
 
 
+def _is_robots(url: str) -> bool:
+    return urlsplit(url).path == "/robots.txt"
+
+
 # -- middlewares ---------------------------------------------------------------------
 
 
@@ -360,8 +364,8 @@ class FaultStatsMiddleware(_Base):
         if status in REDIRECT_STATUSES and b"Location" in response.headers:
             self._redirect(request, response)
             return response
-        if status >= 400:
-            _count(self.stats, f"http_{status}")
+        if status >= 400 and not (status in (404, 410) and _is_robots(request.url)):
+            _count(self.stats, f"http_{status}")  # (no robots.txt is no fault)
         if "partial" in response.flags or "dataloss" in response.flags:
             _count(self.stats, "truncated")
         encodings = response.headers.getlist(b"Content-Encoding")
@@ -420,7 +424,7 @@ class PageFaultMiddleware(_Base):
     ) -> Request | Response:
         if response.status != 200 or request.method == "HEAD":
             return response
-        if urlsplit(response.url).path == "/robots.txt":
+        if _is_robots(response.url):
             return response
         ctype = response.headers.get(b"Content-Type")
         try:

@@ -142,3 +142,77 @@ def test_no_page_fetched_more_than_its_faults_need(crawls: dict[str, Any]) -> No
     """Retries are bounded: no URL was requested more than RETRY_TIMES + 1 times."""
     hits = crawls["server_hits"]
     assert max(hits.values()) <= 4, {k: v for k, v in hits.items() if v > 4}
+
+
+# -- the classification behind the counts -------------------------------------------------------
+
+
+def test_exception_reasons() -> None:
+    from scrapy.exceptions import (
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
+    from twisted.internet import error
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from gazette.faults import exception_reason
+
+    cancelled = DownloadCancelledError(
+        "Expected to receive 2000000 bytes which is larger than download max size (1048576)"
+    )
+    assert exception_reason(DownloadTimeoutError()) == "timeout"
+    assert exception_reason(error.TimeoutError()) == "timeout"
+    assert exception_reason(ResponseDataLossError()) == "truncated"
+    assert exception_reason(cancelled) == "too_large"
+    assert exception_reason(DownloadCancelledError()) == "too_large"  # streamed: no message
+    assert exception_reason(DownloadFailedError()) == "connection_lost"
+    assert exception_reason(error.ConnectionLost()) == "connection_lost"
+    assert exception_reason(ResponseNeverReceived([])) == "connection_lost"
+    assert exception_reason(DownloadConnectionRefusedError()) == "connection_refused"
+    assert exception_reason(IgnoreRequest("Forbidden by robots.txt")) == "robots_disallowed"
+    assert exception_reason(IgnoreRequest("seen detail page: x")) is None
+    assert exception_reason(ValueError("x")) == "other_valueerror"
+
+
+def test_page_reasons() -> None:
+    from faultserver import JS_SHELL, PLACEHOLDER, ChaosSite, notice_html
+
+    from gazette.faults import page_faults
+
+    notice = ChaosSite(notices=1, faults=False).notices[0]
+    html = "text/html; charset=utf-8"
+    assert page_faults(notice_html(notice).encode(), html) == []
+    assert page_faults(b"   \n", html) == ["empty"]
+    assert page_faults(b"<html><body><p> </p></body></html>", html) == ["empty"]
+    assert page_faults(JS_SHELL.encode(), html) == ["js_shell"]
+    assert page_faults(PLACEHOLDER.encode(), html) == ["placeholder"]
+    assert page_faults(notice_html(notice, malformed=True).encode(), html) == ["malformed_html"]
+    assert page_faults(notice_html(notice).encode("gbk"), html) == ["encoding_mismatch"]
+    assert page_faults(notice_html(notice).encode(), "text/html; charset=gbk") == [
+        "encoding_mismatch"
+    ]
+    assert page_faults(notice_html(notice).encode(), "application/octet-stream") == ["content_type"]
+    assert page_faults(b'{"total": 2, "articles": []}', "application/json") == []
+    assert page_faults(b"User-agent: *", "text/plain") == []
+
+
+def test_missing_robots_txt_is_no_fault() -> None:
+    from scrapy.http import Request, Response
+    from scrapy.utils.test import get_crawler
+
+    from gazette.faults import FaultStatsMiddleware
+    from gazette.spiders.site import SiteSpider
+
+    crawler = get_crawler(SiteSpider)
+    crawler.spider = SiteSpider(start_url="http://127.0.0.1:8000/")
+    mw = FaultStatsMiddleware.from_crawler(crawler)
+    for url, status in (
+        ("http://127.0.0.1:8000/robots.txt", 404),
+        ("http://127.0.0.1:8000/a", 404),
+    ):
+        mw.process_response(Request(url), Response(url, status=status))
+    assert crawler.stats.get_value("gazette/faults/http_404") == 1
