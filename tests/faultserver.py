@@ -15,7 +15,8 @@ date). Each detail page (and some list pages) gets a *behaviour* from
   HTML (unclosed tags and comment, a stray ``</html>`` before the content), a
   same-site redirect;
 * terminal faults (the notice is not reachable, the fault must be counted):
-  a 500 that never recovers, 404, a gzip bomb, a page over the size limit
+  a 500 that never recovers, a page that always times out or always resets
+  the connection, 404, a gzip bomb, a page over the size limit
   (with and without ``Content-Length``), a redirect loop, a redirect chain
   longer than ``REDIRECT_MAX_TIMES``, a redirect to another host, a path
   ``robots.txt`` disallows, an empty 200, a JS-only shell, a cleared
@@ -88,6 +89,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
         Behaviour("gzip_ok", True, None),
         Behaviour("redirect_same_site", True, None),
         Behaviour("http_500_forever", False, "http_500"),
+        Behaviour("slow_forever", False, "timeout"),
+        Behaviour("reset_forever", False, "connection_lost"),
         Behaviour("http_404", False, "http_404"),
         Behaviour("gzip_bomb", False, "too_large"),
         Behaviour("too_large", False, "too_large"),
@@ -640,6 +643,11 @@ class FaultServer(_ThreadingServer):
             if before < 1:
                 self.stop_event.wait(self.slow_s)
             h.send(200, body, html)
+        elif name == "slow_forever":
+            self.stop_event.wait(self.slow_s)
+            h.send(200, body, html)
+        elif name == "reset_forever":
+            h.reset()
         elif name == "reset_once":
             if before < 1:
                 h.rfile.read(0)
