@@ -17,6 +17,19 @@ in a subprocess with the project's settings, and prints:
 
 Exit status 0 only when nothing is lost or duplicated and every planned fault
 reason was counted.
+
+Figures (one run, 2026-11, a 4-core CI-class box, Scrapy 2.19, defaults above):
+
+=========  =======  ========  ========  ==========  ====  ======  ======
+notices    faulty   expected  exported  duplicated  lost  time    req/s
+=========  =======  ========  ========  ==========  ====  ======  ======
+5,000      32 %     4,188     4,188     0           0     36 s    196
+10,000     25 %     8,800     8,800     0           0     57 s    229
+=========  =======  ========  ========  ==========  ====  ======  ======
+
+(10,000 measured before the always-slow / always-reset kinds were added.)
+Every reason was counted at least as often as planned; retried attempts count
+again (``http_500`` 350 for 117 pages that fail 2 or 4 times).
 """
 
 from __future__ import annotations
