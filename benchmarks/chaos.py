@@ -18,7 +18,7 @@ in a subprocess with the project's settings, and prints:
 Exit status 0 only when nothing is lost or duplicated and every planned fault
 reason was counted.
 
-Figures (one run, 2026-11, a 4-core CI-class box, Scrapy 2.19, defaults above):
+Figures (one run, 2026-11, 2 CPUs, server and crawl on the same box, Scrapy 2.19, defaults above):
 
 =========  =======  ========  ========  ==========  ====  ======  ======
 notices    faulty   expected  exported  duplicated  lost  time    req/s
