@@ -403,6 +403,33 @@ def test_mutated_pages_extract_without_error_in_bounded_time() -> None:
     assert time.monotonic() - started < 60
 
 
+def test_mutated_pages_through_the_spider_and_the_fault_checks() -> None:
+    """The crawl path: fault classification, detail parsing and link following."""
+    from scrapy.http import HtmlResponse, Request
+
+    from gazette.faults import page_faults
+    from gazette.spiders.site import SiteSpider
+
+    list_url = "http://127.0.0.1:8000/zwgk/tzgg/index.html"
+    spider = SiteSpider(start_url=list_url)
+    rng = random.Random(6)
+    for page in _seed_pages():
+        for _ in range(6):
+            kind, data = _mutate(page, rng)
+            t = time.monotonic()
+            page_faults(data, "text/html")
+            detail = HtmlResponse(
+                URL, body=data, request=Request(URL, meta={"gazette_detail": True})
+            )
+            items = list(spider.parse_detail(detail))
+            listing = HtmlResponse(list_url, body=data, request=Request(list_url))
+            requests = list(spider.parse_list(listing))
+            for r in [*items, *requests]:
+                if isinstance(r, Request):
+                    assert spider.in_domain(r.url), (kind, r.url)
+            assert time.monotonic() - t < PAGE_BUDGET * 2, kind
+
+
 def test_ten_thousand_levels_of_nesting() -> None:
     page = notice_html(ChaosSite(notices=1, faults=False).notices[0])
     for tag in ("div", "span", "table", "li"):
