@@ -32,7 +32,11 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 # swapped in the *_BASE dict so that DOWNLOADER_MIDDLEWARES stays free for project/users
 DOWNLOADER_MIDDLEWARES_BASE = {
-    **{k: v for k, v in _default.DOWNLOADER_MIDDLEWARES_BASE.items() if not k.endswith(".RetryMiddleware")},
+    **{
+        k: v
+        for k, v in _default.DOWNLOADER_MIDDLEWARES_BASE.items()
+        if not k.endswith(".RetryMiddleware")
+    },
     "gazette.retry.BackoffRetryMiddleware": 550,
 }
 DOWNLOAD_TIMEOUT = 30
@@ -53,11 +57,11 @@ ITEM_PIPELINES: dict[str, int] = {
     "gazette.pipelines.p30_validate.ValidatePipeline": 300,
     "gazette.pipelines.p40_dedup.DedupPipeline": 400,
 }
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "gazette.middlewares.SkipSeenDetailMiddleware": 50,
 }
 
-# persistent state (seen detail pages, notice ids, LSH index): docs/pipelines.md
+# persistent state (seen detail pages, notice ids, LSH index): README, "Persistent state"
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
 GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
@@ -84,5 +88,6 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
-from gazette.settings_server import *  # noqa: E402,F401,F403  (monitors, summary, progress, Redis; docs/server.md)
-from gazette.settings_robust import *  # noqa: E402,F403
+# monitors, summary, progress, Redis (README, "Run it on a server"); fault stats, caps
+from gazette.settings_robust import *  # noqa: E402,F403,I001
+from gazette.settings_server import *  # noqa: E402,F401,F403
