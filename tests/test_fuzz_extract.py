@@ -193,15 +193,6 @@ def test_normalise_label_never_raises(label: str) -> None:
     assert out is None or normalise_label(out) == out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "BUG (gazette/text/encoding.py normalise_label): codecs.lookup() raises "
-        "ValueError('embedded null character') for a label holding NUL; pages cannot "
-        "reach it (the charset regexes exclude NUL) but direct callers can"
-    ),
-)
 def test_normalise_label_with_nul() -> None:
     assert normalise_label("utf\x008") is None
 
@@ -455,18 +446,9 @@ def test_xml_external_entities_are_not_resolved(tmp_path: Path) -> None:
     assert "TOP-SECRET" not in repr(record)
 
 
-# -- bugs found (owners fix; remove the xfail then) ----------------------------------------------------
+# -- regressions of bugs found by fuzzing -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (gazette/text/classify.py _PROSE_LINE = r'[^\\n]{10,}[。；;！!？?]'): "
-        "quadratic backtracking on a long line without sentence punctuation; "
-        "is_notice() takes ~4.6 s on a 40,000-character line, ~25 min on 2 MB "
-        "(a crawl thread hangs on such a page)"
-    ),
-)
 def test_long_unpunctuated_line_extracts_in_bounded_time() -> None:
     code = (
         "import sys; sys.path.insert(0, 'tests')\n"
@@ -482,15 +464,6 @@ def test_long_unpunctuated_line_extracts_in_bounded_time() -> None:
         pytest.fail("extract_html took more than 3 s on a 60,000-character line")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (gazette/text/page.py _PARSER huge_tree=False): libxml2 stops at 256 "
-        "levels of nesting, so a page whose paragraphs each leave a <font> open (Word "
-        "exports do) loses everything after the 250th paragraph: the body is cut, the "
-        "signature, date and 文号 line after it are gone"
-    ),
-)
 def test_many_unclosed_font_tags_keep_the_whole_body() -> None:
     notice = ChaosSite(notices=1, faults=False).notices[0]
     page = notice_html(notice)

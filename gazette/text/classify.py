@@ -32,7 +32,20 @@ COLUMN_NAMES = re.compile(
     r"^(?:通知公告|公示公告|公告公示|通知通告|通告公告|最新公告|最新通知|工作通知|文件通知|"
     r"政策文件|政府文件|部门文件|规范性文件|政策法规|法规文件|公告|通知|通告|公示|意见|决定)$"
 )
-_PROSE_LINE = re.compile(r"[^\n]{10,}[。；;！!？?]")
+_SENTENCE_END = re.compile(r"[。；;！!？?]")
+
+
+def has_prose(text: str) -> bool:
+    """A line with at least ten characters before a sentence end (linear time).
+
+    >>> has_prose("标题"), has_prose("现将有关事项通知如下，请认真贯彻执行。")
+    (False, True)
+    """
+    for line in text.split("\n"):
+        m = _SENTENCE_END.search(line, 10)
+        if m:
+            return True
+    return False
 
 
 def is_placeholder(text: str | None) -> bool:
@@ -77,7 +90,7 @@ def is_notice(
         return False
     if genre_of(title) is None or COLUMN_NAMES.match(title.strip()):
         return False
-    if not _PROSE_LINE.search(body):
+    if not has_prose(body):
         return False
     evidence = sum((bool(doc_number), has_signature, has_metadata, has_headnote, recipients))
     return evidence >= 1

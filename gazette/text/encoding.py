@@ -41,7 +41,7 @@ def normalise_label(label: str | None) -> str | None:
     label = _ALIASES.get(label, label)
     try:
         return codecs.lookup(label).name.replace("_", "-") if label else None
-    except LookupError:
+    except (LookupError, ValueError):  # unknown label, NUL bytes in it
         return None
 
 

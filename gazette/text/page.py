@@ -33,12 +33,21 @@ DROP_TAGS = frozenset(
 )
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _STRAY_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+# presentational tags that Word exports leave open, nesting every later paragraph
+# one level deeper (libxml2 stops at a fixed depth): dropped before parsing
+_FONT = re.compile(r"</?(?:font|o:p)\b[^>]*>", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 # plain lxml elements (no lxml.html class lookup: it costs a third of the parse)
 _PARSER = etree.HTMLParser(
-    remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
+    # huge_tree: Word exports leave <font> tags open, nesting past libxml2's default
+    # depth limit of 256, which would silently cut the page
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    recover=True,
+    huge_tree=True,
 )
 
 
@@ -102,6 +111,7 @@ def parse_html(text: str) -> Any:
     text = _XML_DECL.sub("", text)
     # a stray </html> or </body> in an include makes lxml drop what follows
     text = _STRAY_END.sub("", text)
+    text = _FONT.sub("", text)
     if not text.strip():
         text = "<html><body></body></html>"
     try:
