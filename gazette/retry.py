@@ -11,7 +11,8 @@ it waits before handing the retry back to the scheduler:
   n-th retry (n from 0), capped at ``RETRY_BACKOFF_MAX``.
 
 The wait also raises the download slot's delay for the host, so other requests
-to the same site slow down too (AutoThrottle lowers it again later).
+to the same site slow down too, until the site answers again (with AutoThrottle
+on, AutoThrottle lowers it).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
+        self._raised: dict[Any, float] = {}  # slot key -> delay before the back-off
 
     def retry_delay(self, request: Request, response: Response) -> float:
         """How long to wait before retrying ``request`` after ``response``."""
@@ -94,6 +97,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, request: Request, response: Response
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            if self._raised and response.status < 400:
+                self._restore_slot(request)
             return response
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
@@ -118,7 +123,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         except Exception:  # pragma: no cover - internal API changed
             return
         if slot is not None:
+            self._raised.setdefault(key, slot.delay)
             slot.delay = max(slot.delay, min(delay, self.backoff_max))
+
+    def _restore_slot(self, request: Request) -> None:
+        """The site answers again: back to the delay it had before the back-off.
+
+        (With AutoThrottle on, AutoThrottle owns the delay and lowers it itself.)
+        """
+        engine: Any = getattr(self.crawler, "engine", None)
+        downloader = getattr(engine, "downloader", None)
+        if downloader is None:
+            return
+        try:
+            key = downloader.get_slot_key(request)
+            slot = downloader.slots.get(key)
+        except Exception:  # pragma: no cover - internal API changed
+            return
+        original = self._raised.pop(key, None)
+        if slot is not None and original is not None and not self.autothrottle:
+            slot.delay = original
 
 
 async def _sleep(seconds: float) -> None:

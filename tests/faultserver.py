@@ -520,8 +520,10 @@ class FaultServer(_ThreadingServer):
 
     @property
     def offsite_base(self) -> str:
-        host, port = self.offsite.server_address[:2]
-        return f"http://{host!s}:{port}"
+        # another host *name* on the loopback interface: a different site, as a
+        # redirect to another domain would be (the crawl itself runs on 127.0.0.1)
+        port = self.offsite.server_address[1]
+        return f"http://localhost:{port}"
 
     @property
     def start_url(self) -> str:

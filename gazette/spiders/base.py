@@ -260,6 +260,11 @@ class NoticeSpider(scrapy.Spider):
         hosts.update(h.lower() for h in self.extra_hosts)
         return {h for h in hosts if h}
 
+    @property
+    def allowed_domains(self) -> list[str]:  # type: ignore[override]
+        """Host names for Scrapy's OffsiteMiddleware: redirects stay on the crawl's hosts."""
+        return sorted({h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in self.allowed_hosts})
+
     def in_domain(self, url: str) -> bool:
         """Is ``url`` on one of the crawl's own hosts (ports count)?"""
         if urlsplit(url).scheme not in ("http", "https"):
