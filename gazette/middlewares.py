@@ -18,7 +18,8 @@ class SkipSeenDetailMiddleware:
     (canonical URL, tracking parameters removed) the state has seen, counting
     ``gazette/skipped/seen_detail``. Pages are recorded as seen by the item
     pipelines once their item is fully processed, not when scheduled, so a
-    killed crawl fetches its unfinished pages again.
+    killed crawl fetches its unfinished pages again (and those whose notice the
+    next run rolls back, see :mod:`gazette.state`).
 
     Set ``GAZETTE_SKIP_SEEN_DETAIL=0`` to refetch everything (the dedup stage
     still drops known notices).

@@ -60,6 +60,7 @@ ITEM_PIPELINES: dict[str, int] = {
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "gazette.middlewares.SkipSeenDetailMiddleware": 50,
 }
+DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requests.seen
 
 # persistent state (seen detail pages, notice ids, LSH index): README, "Persistent state"
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"

@@ -176,3 +176,42 @@ def test_changed_lsh_parameters_need_a_reset(tmp_path):
     with pytest.raises(RuntimeError, match="GAZETTE_STATE_RESET"):
         Deduplicator(state, MinHasher(num_perm=32))
     state.close()
+
+
+def test_exporter_marks_notices_exported_once_flushed(tmp_path):
+    """The gazette exporter registers its file with the run before its first line and
+    marks notices exported when their lines are flushed; the recorder does not."""
+    from types import SimpleNamespace
+
+    from scrapy.extensions.feedexport import FeedExporter
+
+    feed = tmp_path / "out.jsonl"
+    crawler = _crawler(
+        tmp_path,
+        FEEDS={str(feed): {"format": "jsonlines", "encoding": "utf-8"}},
+        FEED_EXPORTERS={"jsonlines": "gazette.exporters.FlushingJsonLinesItemExporter"},
+        GAZETTE_EXPORT_FLUSH_EVERY=2,
+    )
+    feeds = FeedExporter.from_crawler(crawler)  # connected first, as in a crawl
+    crawler.extensions = SimpleNamespace(middlewares=[feeds])
+    spider = _Spider.from_crawler(crawler)
+    crawler.spider = spider
+    run = Run(crawler)
+    feeds.open_spider(spider)
+    state = get_state(crawler)
+    recs = _records()
+    first = run.push(recs["official"])
+    assert [r.exports for r in state._runs()] == [[str(feed.resolve())]]
+    assert not state.get_notice(first["id"]).exported  # written, not flushed yet
+    second = run.push(recs["other"])
+    assert state.get_notice(first["id"]).exported and state.get_notice(second["id"]).exported
+    third = run.push(recs["sibling"])
+    assert not state.get_notice(third["id"]).exported
+    crawler.signals.disconnect(feeds.close_spider, signals.spider_closed)  # async
+    run.close()  # the recorder flushes the exporter before closing the state
+    feeds.slots[0].file.close()
+    state = SQLiteState(tmp_path / "state.sqlite3")
+    assert state.get_notice(third["id"]).exported
+    assert state._runs() == []  # nothing pending: the run is forgotten
+    state.close()
+    assert feed.read_text("utf-8").count("\n") == 3

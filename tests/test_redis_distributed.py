@@ -190,6 +190,49 @@ def test_dedup_verdicts_match_sqlite(redis_state: RedisState) -> None:
     assert [kind for _, kind in verdicts[1]][:2] == ["new", "docno"]
 
 
+def _reconcile(open_state: Any, feed: Path) -> list[Any]:
+    """A killed run (a written and marked, b written, c lost with a copy page), then
+    the next run's reconciliation: what it sees."""
+    killed = open_state()
+    killed.begin_run([str(feed)])
+    for id in "abc":
+        killed.add_notice(NoticeInfo(id), bands=[ord(id)], url=f"http://h/{id}", keys=[("url", id)])
+    feed.write_text("".join(json.dumps({"id": i}) + "\n" for i in "ab"), "utf-8")
+    killed.mark_exported("a")
+    killed.mark_seen("fp-a", "http://h/a", depends_on="a")
+    killed.add_copy("c", "http://m/c", {"title": "copy"}, keys=[("url", "m/c")])
+    killed.adopt_doc_number("c", "国办发〔2023〕3号")
+    killed.mark_seen("fp-copy", "http://m/c", depends_on="c")
+    killed.mark_seen("fp-other", "http://h/x")
+    killed.commit()  # SIGKILL: the run never ends
+    resumed = open_state()
+    resumed.begin_run()
+    done = resumed.last_reconciled
+    out = [
+        (done.runs, done.exported, done.rolled_back),
+        [resumed.get_notice(i) for i in "abc"],
+        [resumed.lookup("url", k) for k in ("a", "c", "m/c")],
+        resumed.lookup("docno", "国办发〔2023〕3号"),
+        [n.id for n in resumed.candidates([ord(i) for i in "abc"])],
+        [resumed.is_seen(f) for f in ("fp-a", "fp-copy", "fp-other")],
+        resumed.sources("c"),
+        resumed.stats(),
+    ]
+    resumed.add_notice(NoticeInfo("c"), url="http://h/c")  # fetched and added again
+    out.append(resumed.get_notice("c"))
+    return out
+
+
+def test_redis_state_reconciles_like_sqlite(redis_state: RedisState, tmp_path: Path) -> None:
+    sqlite_path = tmp_path / "s.sqlite3"
+    expected = _reconcile(lambda: SQLiteState(sqlite_path), tmp_path / "a.jsonl")
+    client, prefix = redis_state.r, redis_state.prefix
+    got = _reconcile(lambda: RedisState(client, prefix), tmp_path / "b.jsonl")
+    assert got == expected
+    assert expected[0] == (1, 1, 1)
+    assert [n is not None for n in expected[1]] == [True, True, False]
+
+
 # -- two workers on the demo sites -------------------------------------------------
 def _crawl(
     tmp: Path, spider: str, args: dict[str, str], out: Path, settings: dict[str, Any]

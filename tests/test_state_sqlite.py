@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
+import os
+import zlib
+
 import pytest
 
 from gazette.state import open_state
@@ -110,4 +116,167 @@ def test_memory_stays_in_sqlite(tmp_path):
     assert other.stats()["bands"] == 1000
     assert [n.id for n in other.candidates([10_499])] == ["n499"]
     other.close()
+    s.close()
+
+
+# -- pending notices, runs and their reconciliation ------------------------------
+
+
+def _line(id, **extra):
+    return json.dumps({"id": id, "title": "通知", **extra}, ensure_ascii=False) + "\n"
+
+
+def _killed_run(path, feed):
+    """A run that added notices a (exported, line written), b (line written, not yet
+    marked), c (no line: killed before), a copy page of c and a non-notice page."""
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("a"), bands=[1], url="http://h/a", keys=[("url", "h/a")])
+    s.add_notice(NoticeInfo("b"), bands=[2], url="http://h/b", keys=[("url", "h/b")])
+    s.add_notice(NoticeInfo("c"), bands=[3], url="http://h/c", keys=[("url", "h/c")])
+    s.commit()
+    feed.write_bytes((_line("a") + _line("b")).encode())
+    s.mark_exported("a")
+    s.mark_seen("fp-a", "http://h/a", depends_on="a")
+    s.mark_seen("fp-c", "http://h/c", depends_on="c")
+    s.add_copy("c", "http://m/c", {"title": "副本"}, keys=[("url", "m/c")])
+    s.mark_seen("fp-copy-of-c", "http://m/c", depends_on="c")
+    s.mark_seen("fp-not-a-notice", "http://h/x")
+    s.commit()
+    s.db.close()  # SIGKILL: no end_run
+
+
+def test_pending_notices_are_reconciled_with_the_export(tmp_path):
+    path, feed = tmp_path / "s.sqlite3", tmp_path / "run0.jsonl"
+    _killed_run(path, feed)
+    s = SQLiteState(path)
+    # a state opened outside a run (gazette compact ...) reconciles nothing
+    assert [n.id for n in s.find("url", "h/c")] == ["c"]
+    s.begin_run([str(tmp_path / "run1.jsonl")])
+    done = s.last_reconciled
+    assert (done.runs, done.exported, done.rolled_back, done.live) == (1, 1, 1, 0)
+    assert s.get_notice("a").exported and s.get_notice("b").exported
+    assert s.get_notice("c") is None  # never written: rolled back
+    assert s.lookup("url", "h/c") == [] and s.lookup("url", "m/c") == []
+    assert s.candidates([3]) == [] and [n.id for n in s.candidates([1, 2])] == ["a", "b"]
+    assert s.sources("c") == []
+    assert s.is_seen("fp-a") and s.is_seen("fp-not-a-notice")
+    assert not s.is_seen("fp-c") and not s.is_seen("fp-copy-of-c")  # fetched again
+    assert s.stats()["notices"] == 2 and s.stats()["exported"] == 2
+    s.close()
+    # the clean run had nothing pending: nothing left to reconcile
+    s = SQLiteState(path)
+    s.begin_run()
+    assert not s.last_reconciled
+    s.close()
+
+
+def test_pending_notices_are_seen_within_their_run(tmp_path):
+    from gazette.dedup import Deduplicator
+
+    s = SQLiteState(tmp_path / "s.sqlite3")
+    s.begin_run()
+    dedup = Deduplicator(s)
+    record = {"url": "http://h/1", "doc_number": "粤府办〔2013〕52号", "body": "正文" * 40}
+    first = dedup.check(record)
+    again = dedup.check({**record, "url": "http://other/1"})
+    assert first.kind == "new" and again.kind == "docno" and again.id == first.id
+    assert not s.get_notice(first.id).exported
+    s.close()
+
+
+def test_clean_close_keeps_pending_for_the_next_run(tmp_path):
+    """A run closed before its last lines were marked: the next run finds them."""
+    path, feed = tmp_path / "s.sqlite3", tmp_path / "run0.jsonl"
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("a"), keys=[("url", "h/a")])
+    feed.write_text(_line("a"), "utf-8")
+    s.close()
+    s = SQLiteState(path)
+    s.begin_run()
+    assert s.last_reconciled.exported == 1 and s.get_notice("a").exported
+    s.close()
+
+
+def test_export_scan_tolerates_killed_files(tmp_path):
+    from gazette.state.runs import find_ids
+
+    plain = tmp_path / "a.jsonl"
+    plain.write_bytes((_line("a") + _line("b"))[:-7].encode())  # b's line cut short
+    gz = tmp_path / "b.jsonl.gz"
+    buf = io.BytesIO()
+    writer = gzip.GzipFile(fileobj=buf, mode="wb", mtime=0)  # as the exporter writes
+    writer.write(_line("c", body="正文" * 500).encode())
+    writer.flush(zlib.Z_SYNC_FLUSH)
+    mark = len(buf.getvalue())
+    writer.write(_line("d", body="另文" * 500).encode())
+    writer.flush(zlib.Z_SYNC_FLUSH)
+    data = buf.getvalue()
+    gz.write_bytes(data[: (mark + len(data)) // 2])  # no trailer, d cut short
+    nested = tmp_path / "c.jsonl"
+    nested.write_text(_line("e", attachments=[{"id": "f"}]), "utf-8")
+    found = find_ids(
+        [str(plain), str(gz), str(nested), str(tmp_path / "missing.jsonl")],
+        ["a", "b", "c", "d", "e", "f"],
+    )
+    assert found == {"a", "c", "e"}
+
+
+def test_runs_of_live_processes_are_left_alone(tmp_path):
+    """Another crawl (a live process) on the same state keeps its pending notices."""
+    import socket
+
+    from gazette.state import runs
+
+    path = tmp_path / "s.sqlite3"
+    s = SQLiteState(path)
+    s.begin_run()
+    s.add_notice(NoticeInfo("a"))
+    parent = os.getppid()  # alive, and not this process
+    owner = json.dumps(
+        {
+            "host": socket.gethostname(),
+            "boot": runs._boot_id(),
+            "pid": parent,
+            "start": runs._start_time(parent),
+        }
+    )
+    s.db.execute("UPDATE runs SET owner=?", (owner,))
+    s.commit()
+    s.db.close()
+    other = SQLiteState(path)
+    other.begin_run()
+    assert other.last_reconciled.live == 1 and other.get_notice("a") is not None
+    assert runs.owner_alive(owner) and not runs.owner_alive(runs.owner_token())
+    gone = json.loads(owner)
+    gone["start"] = "1"  # the pid was reused since
+    assert not runs.owner_alive(json.dumps(gone))
+    assert runs.owner_alive(json.dumps({**gone, "host": "another-host"}))
+    other.close()
+
+
+def test_version_2_file_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+        CREATE TABLE notices (nid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+            doc_number TEXT, issuer TEXT NOT NULL DEFAULT '', sig BLOB,
+            exported INTEGER NOT NULL DEFAULT 0, url TEXT, added REAL NOT NULL);
+        CREATE TABLE seen (h INTEGER PRIMARY KEY, url TEXT, at REAL NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '2');
+        INSERT INTO notices (id, exported, added) VALUES ('old', 0, 0);
+        INSERT INTO seen VALUES (1, 'http://h/1', 0);
+        """
+    )
+    db.commit()
+    db.close()
+    s = SQLiteState(path)
+    assert s.get_meta("schema_version") == "3"
+    s.begin_run()
+    assert s.get_notice("old") is not None  # not in a run: never rolled back
     s.close()

@@ -5,6 +5,12 @@ earlier in this run; it gets its stable ``id`` and goes on to the export.
 A copy of a known notice is dropped as ``gazette/duplicates/<kind>``
 (``url``, ``docno``, ``body``, ``near``) after being recorded as another source of
 that ``id``. See :mod:`gazette.dedup` for the rules.
+
+A new notice is stored *pending* in the state's run and committed here,
+before the item reaches the feed export: the export line can then never
+exist without the state knowing the notice (see :mod:`gazette.state`). The
+drop of a copy carries ``notice_id`` (the known notice), so that the copy's
+page is recorded as seen depending on it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ class DedupPipeline:
     def __init__(self, crawler: Any, dedup: Deduplicator) -> None:
         self.crawler = crawler
         self.dedup = dedup
+        self.state = dedup.state
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -35,12 +42,16 @@ class DedupPipeline:
         record = complete(item if isinstance(item, dict) else as_dict(item))
         verdict = self.dedup.check(record)
         if verdict.duplicate:
-            raise drop(
+            exc = drop(
                 self.crawler,
                 f"duplicates/{verdict.kind}",
                 f"copy of {verdict.id} (similarity {verdict.similarity:.2f})",
                 final=True,
                 item=record,
             )
+            exc.notice_id = verdict.id  # type: ignore[attr-defined]
+            raise exc
+        # durable (pending) before the exporter can write the line
+        self.state.commit()
         record["id"] = verdict.id
         return record

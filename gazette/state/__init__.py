@@ -3,9 +3,24 @@
 ``get_state(crawler)`` opens the backend named by ``GAZETTE_STATE_BACKEND``
 (default :class:`gazette.state.sqlite.SQLiteState` at ``GAZETTE_STATE_PATH``)
 once per crawler; the pipelines and :class:`gazette.middlewares.SkipSeenDetailMiddleware`
-share it. It also connects the signals that record, after the feed exporter
-has written an item, that the item's notice was exported and that its detail
-page was fully processed, and commits then (one small transaction per item).
+share it. Opening it begins a run (:meth:`State.begin_run`): whatever killed
+earlier runs left pending is reconciled against their export files first.
+
+Exactly once across kills:
+
+1. the dedup stage adds a new notice *pending* in this run and commits it
+   before the item goes on to the export;
+2. :class:`gazette.exporters.FlushingJsonLinesItemExporter` registers its file
+   with the run (committed before its first line) and, once a line is written
+   and flushed, marks the notice exported (:meth:`_Recorder.exported`);
+3. a kill anywhere leaves either a pending notice whose line is in the file
+   (the next run marks it exported) or one whose line is not (the next run
+   rolls it back, so its page is fetched and exported again).
+
+With another exporter (or none), :meth:`_Recorder.item_scraped` marks the
+notice exported after the feed exporters ran (not crash safe for buffered
+files). Detail pages are recorded as seen on ``item_scraped`` (depending on the
+item's notice) and on final drops (depending on the notice the item copied).
 """
 
 from __future__ import annotations
@@ -16,10 +31,19 @@ from typing import Any
 from gazette.state.base import NoticeInfo, Source, State
 from gazette.text.canon import url_fingerprint
 
-__all__ = ["NoticeInfo", "Source", "State", "get_state", "open_state", "record_detail"]
+__all__ = [
+    "NoticeInfo",
+    "Source",
+    "State",
+    "get_recorder",
+    "get_state",
+    "open_state",
+    "record_detail",
+]
 
 logger = logging.getLogger(__name__)
 _ATTR = "_gazette_state"
+_RECORDER = "_gazette_recorder"
 
 
 def open_state(settings: Any, spider_name: str) -> State:
@@ -46,21 +70,46 @@ def get_state(crawler: Any) -> State:
 
     state = open_state(crawler.settings, _spider_name(crawler))
     setattr(crawler, _ATTR, state)
+    run = state.begin_run()
+    done = state.last_reconciled
     logger.info(
-        "gazette state: %s%s",
+        "gazette state: %s%s, run %s",
         state.location,
         " (reset)" if crawler.settings.getbool("GAZETTE_STATE_RESET") else "",
+        run,
     )
+    stats = getattr(crawler, "stats", None)
+    if done:
+        logger.info(
+            "gazette state: reconciled %d earlier run(s): %d pending notice(s) found in "
+            "their export, %d rolled back (fetched again)%s",
+            done.runs,
+            done.exported,
+            done.rolled_back,
+            f"; {done.live} run(s) of live processes left" if done.live else "",
+        )
+        if stats is not None:
+            stats.set_value("gazette/state/reconciled/exported", done.exported)
+            stats.set_value("gazette/state/reconciled/rolled_back", done.rolled_back)
     recorder = _Recorder(crawler, state)
     crawler.signals.connect(recorder.item_scraped, signal=signals.item_scraped)
     crawler.signals.connect(recorder.item_dropped, signal=signals.item_dropped)
     crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
-    crawler._gazette_recorder = recorder  # keep a strong reference for the dispatcher
+    setattr(crawler, _RECORDER, recorder)  # keep a strong reference for the dispatcher
     return state
 
 
-def record_detail(state: State, response: Any) -> None:
-    """Mark the detail page behind ``response`` (and its redirect chain) as seen."""
+def get_recorder(crawler: Any) -> _Recorder | None:
+    """The crawler's recorder when its state is open (None otherwise)."""
+    recorder: _Recorder | None = getattr(crawler, _RECORDER, None)
+    return recorder if isinstance(recorder, _Recorder) else None
+
+
+def record_detail(state: State, response: Any, depends_on: str | None = None) -> None:
+    """Mark the detail page behind ``response`` (and its redirect chain) as seen.
+
+    ``depends_on``: the notice id the page's item was or copied (see
+    :meth:`State.mark_seen`)."""
     if response is None:
         return
     meta = getattr(response, "meta", None) or {}
@@ -71,22 +120,48 @@ def record_detail(state: State, response: Any) -> None:
     if request is not None:
         urls.append(request.url)
     for url in dict.fromkeys(urls):
-        state.mark_seen(url_fingerprint(url), url)
+        state.mark_seen(url_fingerprint(url), url, depends_on)
 
 
 class _Recorder:
+    """Records outcomes in the state, for the signals and the gazette exporters."""
+
     def __init__(self, crawler: Any, state: State) -> None:
         self.crawler = crawler
         self.state = state
         self.closed = False
+        #: gazette exporters writing local files of this run (they mark exports)
+        self.exporters: list[Any] = []
+
+    # -- called by gazette.exporters.FlushingJsonLinesItemExporter ------------
+
+    def export_opened(self, path: str, exporter: Any) -> bool:
+        """Register the export file ``path`` with the run, durably, before its
+        first line; from now on ``exporter`` reports what it wrote. False once closed."""
+        if self.closed:
+            return False
+        self.state.add_export(path)
+        self.state.commit()
+        self.exporters.append(exporter)
+        return True
+
+    def exported(self, ids: list[str]) -> None:
+        """The lines of ``ids`` are written and flushed: the notices are exported."""
+        if self.closed:
+            return  # still pending: the next run finds the lines
+        for nid in ids:
+            self.state.mark_exported(nid)
+
+    # -- signals -------------------------------------------------------------
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if self.closed:
             return
         nid = item.get("id") if hasattr(item, "get") else None
-        if nid:
+        if nid and not self.exporters:
+            # no gazette exporter: the feed exporters (connected first) have had the item
             self.state.mark_exported(str(nid))
-        record_detail(self.state, response)
+        record_detail(self.state, response, str(nid) if nid else None)
         self.state.commit()
         self.crawler.stats.inc_value("gazette/exported")
 
@@ -96,15 +171,23 @@ class _Recorder:
         if self.closed:
             return
         if getattr(exception, "final", False):
-            record_detail(self.state, response)
+            record_detail(self.state, response, getattr(exception, "notice_id", None))
         self.state.commit()
 
     def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         if self.closed:
             return
-        self.closed = True
         try:
+            for exporter in self.exporters:
+                flush = getattr(exporter, "flush", None)
+                if flush is not None:
+                    try:
+                        flush()  # lines still buffered (GAZETTE_EXPORT_FLUSH_EVERY > 1)
+                    except (OSError, ValueError) as exc:  # a file already closed
+                        logger.debug("gazette exporter flush at close: %s", exc)
+            self.closed = True
             for key, value in self.state.stats().items():
                 self.crawler.stats.set_value(f"gazette/state/{key}", value)
         finally:
+            self.closed = True
             self.state.close()

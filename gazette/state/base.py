@@ -4,9 +4,16 @@ A state remembers, across scheduled runs of one spider:
 
 * **seen detail pages**: fingerprints of detail URLs whose item was fully
   processed (exported, dropped as a duplicate, dropped as placeholder or
-  non-notice), so the next run does not fetch them again;
+  non-notice), so the next run does not fetch them again; a page dropped as
+  a copy of a *pending* notice (and the notice's own page) depends on that
+  notice and is forgotten with it;
 * **notices**: one row per notice ``id`` with its canonical 发文字号, issuer,
-  MinHash signature and whether it was exported;
+  MinHash signature and whether it was exported: a notice added in a run
+  (:meth:`State.begin_run`) is *pending* until its export line is written
+  (:meth:`State.mark_exported`);
+* **runs**: each run's owner (host, process) and export files, so that the
+  next run can reconcile what a killed one left pending (see
+  :mod:`gazette.state.runs`);
 * **exact keys**: ``(kind, key) -> id`` for ``url`` (canonical URL),
   ``docno`` (canonical 发文字号) and ``body`` (hash of the canonical body);
 * **LSH bands**: ``band key -> id`` for near-duplicate candidates;
@@ -24,6 +31,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from gazette.state.runs import Reconciled, RunInfo, find_ids, owner_alive, owner_token
 
 KINDS = ("url", "docno", "body")
 
@@ -53,6 +62,10 @@ class State(ABC):
 
     #: human-readable location (path, URL) for log lines
     location: str = ""
+    #: the current run (:meth:`begin_run`), None outside a crawl
+    run: str | None = None
+    #: what :meth:`begin_run` reconciled
+    last_reconciled: Reconciled | None = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -76,6 +89,70 @@ class State(ABC):
     def set_meta(self, key: str, value: str) -> None:
         """Store a small persistent setting."""
 
+    # -- runs: pending notices and their reconciliation ---------------------
+
+    def begin_run(self, exports: Iterable[str] = ()) -> str:
+        """Reconcile what earlier runs left pending, then start a run.
+
+        Notices added from now on are pending in this run until marked
+        exported; :meth:`add_export` lists the files the run writes. The new
+        run is committed at once.
+        """
+        self.last_reconciled = self.reconcile()
+        self.run = self._start_run(owner_token(), list(exports))
+        self.commit()
+        return self.run
+
+    def reconcile(self) -> Reconciled:
+        """Settle the pending notices of every earlier run that is over.
+
+        A run is over when it ended (:meth:`end_run`) or its process is gone.
+        Each of its pending notices is looked up in the run's export files:
+        found, it is marked exported; not found, it is rolled back with its
+        keys, LSH bands, sources and the seen-detail rows that depend on it.
+        Runs of a live process (another crawl on the same state) are left.
+        """
+        done = Reconciled()
+        for info in self._runs():
+            if info.id == self.run:
+                continue
+            if not info.ended and owner_alive(info.owner):
+                done.live += 1
+                continue
+            pending = self._pending(info.id)
+            found = find_ids(info.exports, pending) if pending else set()
+            lost = [i for i in pending if i not in found]
+            self._settle(info.id, sorted(found), lost)
+            self.commit()
+            done.runs += 1
+            done.exported += len(found)
+            done.rolled_back += len(lost)
+        return done
+
+    @abstractmethod
+    def add_export(self, path: str) -> None:
+        """Record an export file of the current run (before any line is written to it)."""
+
+    @abstractmethod
+    def end_run(self) -> None:
+        """Mark the current run over (a clean close)."""
+
+    @abstractmethod
+    def _start_run(self, owner: str, exports: list[str]) -> str:
+        """Record a new run and return its id."""
+
+    @abstractmethod
+    def _runs(self) -> list[RunInfo]:
+        """Every recorded run."""
+
+    @abstractmethod
+    def _pending(self, run: str) -> list[str]:
+        """The ids of the notices still pending in ``run``."""
+
+    @abstractmethod
+    def _settle(self, run: str, exported: list[str], lost: list[str]) -> None:
+        """Mark ``exported`` exported, roll ``lost`` back, forget ``run``."""
+
     # -- detail pages ------------------------------------------------------
 
     @abstractmethod
@@ -83,8 +160,15 @@ class State(ABC):
         """True when the detail page with this fingerprint was fully processed."""
 
     @abstractmethod
-    def mark_seen(self, fingerprint: str, url: str | None = None) -> None:
-        """Remember a fully processed detail page."""
+    def mark_seen(
+        self, fingerprint: str, url: str | None = None, depends_on: str | None = None
+    ) -> None:
+        """Remember a fully processed detail page.
+
+        ``depends_on``: the notice the page's item was (the page of a new
+        notice) or was a copy of; while that notice is pending, the page is
+        forgotten if the notice is rolled back.
+        """
 
     # -- notices -----------------------------------------------------------
 
@@ -100,7 +184,11 @@ class State(ABC):
         url: str | None = None,
         keys: Iterable[tuple[str, str]] = (),
     ) -> None:
-        """Register a new notice with its LSH band keys, exact keys and first URL."""
+        """Register a new notice with its LSH band keys, exact keys and first URL.
+
+        Within a run (:meth:`begin_run`) the notice is pending until
+        :meth:`mark_exported` (unless ``info.exported``); dedup sees it at once.
+        """
 
     @abstractmethod
     def get_notice(self, id: str) -> NoticeInfo | None:

@@ -14,7 +14,8 @@ Keys, all under one prefix ``P`` (``GAZETTE_REDIS_STATE_KEY``, default
 ``P:meta``               hash    small settings (schema version, LSH parameters)
 ``P:seq``                string  notice counter (insertion order)
 ``P:order``              list    notice ids, first added first
-``P:n:<id>``             hash    ``seq``, ``doc_number``, ``issuer``, ``sig``, ``exported``
+``P:n:<id>``             hash    ``seq``, ``doc_number``, ``issuer``, ``sig``, ``exported``,
+                                 ``run`` (the run a pending notice was added in)
 ``P:exported``           set     exported notice ids
 ``P:seen``               set     8-byte hashes of processed detail-page fingerprints
 ``P:k:<hash>``           zset    ids under one exact key (score = notice ``seq``)
@@ -22,10 +23,20 @@ Keys, all under one prefix ``P`` (``GAZETTE_REDIS_STATE_KEY``, default
 ``P:s:<id>``             list    sources of a notice (zlib JSON ``{url, record}``)
 ``P:su:<id>``            set     source URLs of a notice (one source per URL)
 ``P:count``              hash    row counts: keys, bands, sources
+``P:runseq``             string  run counter
+``P:runs``               set     recorded runs
+``P:run:<run>``          hash    ``owner`` (host, pid), ``exports`` (JSON list), ``ended``
+``P:pending:<run>``      set     ids still pending in a run
+``P:nk:<id>``            set     key and band zsets of a pending notice (for a rollback)
+``P:ns:<id>``            set     seen hashes that depend on a pending notice
 =======================  ======  =================================================
 
 Writes are immediate (``commit`` is a no-op); durability is the Redis
 server's (``appendonly yes`` for a state you cannot rebuild).
+
+Pending notices and runs follow :class:`gazette.state.base.State`: a worker
+beginning a run reconciles the runs of its own host whose process is gone
+(other hosts' runs, and their export files, are left to workers there).
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gazette.state.base import KINDS, NoticeInfo, Source, State
+from gazette.state.runs import RunInfo
 
 SCHEMA_VERSION = "1"
 DEFAULT_KEY = "gazette:{spider}:state"
@@ -48,6 +60,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'seq', seq, 'doc_number', ARGV[2], 'issuer', ARGV[3],
            'sig', ARGV[4], 'exported', ARGV[5], 'has_doc', ARGV[6], 'has_sig', ARGV[7])
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[1], 'run', ARGV[11])
+  if ARGV[5] ~= '1' then redis.call('SADD', KEYS[8], ARGV[1]) end
+end
 redis.call('RPUSH', KEYS[3], ARGV[1])
 if ARGV[5] == '1' then redis.call('SADD', KEYS[6], ARGV[1]) end
 local added_source = 1
@@ -162,12 +178,17 @@ class RedisState(State):
         if batch:
             self.r.delete(*batch)
         self.set_meta("schema_version", SCHEMA_VERSION)
+        self.run = None
 
     def commit(self) -> None:
         """Nothing to do: every write is already on the server."""
 
     def close(self) -> None:
-        self.r.close()
+        try:
+            if self.run is not None:
+                self.end_run()
+        finally:
+            self.r.close()
 
     def get_meta(self, key: str) -> str | None:
         return _s(self.r.hget(self._k("meta"), key))
@@ -175,13 +196,113 @@ class RedisState(State):
     def set_meta(self, key: str, value: str) -> None:
         self.r.hset(self._k("meta"), key, value)
 
+    # -- runs ----------------------------------------------------------------
+
+    def _start_run(self, owner: str, exports: list[str]) -> str:
+        run = str(int(self.r.incr(self._k("runseq"))))
+        pipe = self.r.pipeline()
+        pipe.hset(
+            self._k("run", run),
+            mapping={"owner": owner, "exports": json.dumps(list(dict.fromkeys(exports)))},
+        )
+        pipe.sadd(self._k("runs"), run)
+        pipe.execute()
+        return run
+
+    def add_export(self, path: str) -> None:
+        if self.run is None:
+            return
+        key = self._k("run", self.run)
+        exports = json.loads(_s(self.r.hget(key, "exports")) or "[]")
+        if path not in exports:
+            exports.append(path)
+            self.r.hset(key, "exports", json.dumps(exports))
+
+    def end_run(self) -> None:
+        if self.run is None:
+            return
+        run, self.run = self.run, None
+        if self.r.scard(self._k("pending", run)):
+            self.r.hset(self._k("run", run), "ended", "1")
+        else:
+            self._forget_run(run)
+
+    def _forget_run(self, run: str) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(self._k("run", run), self._k("pending", run))
+        pipe.srem(self._k("runs"), run)
+        pipe.execute()
+
+    def _runs(self) -> list[RunInfo]:
+        out = []
+        for raw in sorted(self.r.smembers(self._k("runs")), key=lambda v: int(v)):
+            run = str(_s(raw))
+            row = {_s(k): _s(v) for k, v in self.r.hgetall(self._k("run", run)).items()}
+            out.append(
+                RunInfo(
+                    run,
+                    row.get("owner") or "",
+                    list(json.loads(row.get("exports") or "[]")),
+                    row.get("ended") == "1",
+                )
+            )
+        return out
+
+    def _pending(self, run: str) -> list[str]:
+        return sorted(str(_s(v)) for v in self.r.smembers(self._k("pending", run)))
+
+    def _settle(self, run: str, exported: list[str], lost: list[str]) -> None:
+        for id in exported:
+            self.mark_exported(id)
+        for id in lost:
+            self._rollback(id)
+        self._forget_run(run)
+
+    def _rollback(self, id: str) -> None:
+        """Forget pending notice ``id``: its keys, bands, sources and dependent seen pages."""
+        names = [str(_s(n)) for n in self.r.smembers(self._k("nk", id))]
+        seen = list(self.r.smembers(self._k("ns", id)))
+        pipe = self.r.pipeline()
+        for name in names:
+            pipe.zrem(name, id)
+        removed = pipe.execute() if names else []
+        pairs = list(zip(names, removed, strict=True))
+        keys = sum(int(n) for name, n in pairs if name.startswith(self._k("k", "")))
+        bands = sum(int(n) for name, n in pairs if name.startswith(self._k("b", "")))
+        sources = int(self.r.llen(self._k("s", id)))
+        pipe = self.r.pipeline()
+        if seen:
+            pipe.srem(self._k("seen"), *seen)
+        pipe.delete(
+            self._k("n", id),
+            self._k("s", id),
+            self._k("su", id),
+            self._k("nk", id),
+            self._k("ns", id),
+        )
+        pipe.lrem(self._k("order"), 0, id)
+        pipe.srem(self._k("exported"), id)
+        for counter, n in (("keys", keys), ("bands", bands), ("sources", sources)):
+            if n:
+                pipe.hincrby(self._k("count"), counter, -n)
+        pipe.execute()
+
     # -- detail pages ------------------------------------------------------
 
     def is_seen(self, fingerprint: str) -> bool:
         return bool(self.r.sismember(self._k("seen"), _h(fingerprint)))
 
-    def mark_seen(self, fingerprint: str, url: str | None = None) -> None:
-        self.r.sadd(self._k("seen"), _h(fingerprint))
+    def mark_seen(
+        self, fingerprint: str, url: str | None = None, depends_on: str | None = None
+    ) -> None:
+        h = _h(fingerprint)
+        if depends_on is not None and self._where(depends_on)[1]:
+            pipe = self.r.pipeline()
+            pipe.sadd(self._k("seen"), h)
+            pipe.sadd(self._k("ns", depends_on), h)
+            pipe.execute()
+        else:
+            self.r.sadd(self._k("seen"), h)
 
     # -- notices -----------------------------------------------------------
 
@@ -204,6 +325,7 @@ class RedisState(State):
                 self._k("su", info.id),
                 self._k("exported"),
                 self._k("count"),
+                self._k("pending", self.run or "none"),
             ],
             args=[
                 info.id,
@@ -216,12 +338,14 @@ class RedisState(State):
                 url or "",
                 "1" if url is not None else "0",
                 _pack(url, None),
+                self.run or "",
             ],
         )
         if not seq:
             raise NoticeExists(f"notice {info.id} already exists in {self.location}")
-        self._zadd(info.id, int(seq), [self._k("b", str(b)) for b in bands], "bands")
-        self._zadd(info.id, int(seq), self._key_names(keys), "keys")
+        pending = self.run is not None and not info.exported
+        self._zadd(info.id, int(seq), [self._k("b", str(b)) for b in bands], "bands", pending)
+        self._zadd(info.id, int(seq), self._key_names(keys), "keys", pending)
 
     def _key_names(self, keys: Iterable[tuple[str, str]]) -> list[str]:
         names = []
@@ -231,13 +355,18 @@ class RedisState(State):
             names.append(self._k("k", _h(kind, key)))
         return names
 
-    def _zadd(self, id: str, seq: int, names: list[str], counter: str) -> None:
+    def _zadd(
+        self, id: str, seq: int, names: list[str], counter: str, pending: bool = False
+    ) -> None:
         if not names:
             return
-        pipe = self.r.pipeline(transaction=False)
+        pipe = self.r.pipeline(transaction=pending)
+        if pending:  # remember them, for a rollback
+            pipe.sadd(self._k("nk", id), *names)
         for name in names:
             pipe.zadd(name, {id: seq}, nx=True)
-        added = sum(int(n) for n in pipe.execute())
+        results = pipe.execute()
+        added = sum(int(n) for n in results[1 if pending else 0 :])
         if added:
             self.r.hincrby(self._k("count"), counter, added)
 
@@ -267,23 +396,34 @@ class RedisState(State):
         return [i for i in infos if i is not None]
 
     def adopt_doc_number(self, id: str, doc_number: str) -> None:
-        seq = self._seq(id)
+        seq, pending = self._where(id)
         if seq is None:
             raise KeyError(id)
         self._adopt_doc(keys=[self._k("n", id)], args=[doc_number])
-        self._zadd(id, seq, self._key_names([("docno", doc_number)]), "keys")
+        self._zadd(id, seq, self._key_names([("docno", doc_number)]), "keys", pending)
 
     def mark_exported(self, id: str) -> None:
         key = self._k("n", id)
-        if self.r.exists(key):
+        seq, run = self.r.hmget(key, "seq", "run")
+        if seq is not None:
             pipe = self.r.pipeline()
             pipe.hset(key, "exported", "1")
             pipe.sadd(self._k("exported"), id)
+            if run:
+                pipe.srem(self._k("pending", str(_s(run))), id)
+                pipe.delete(self._k("nk", id), self._k("ns", id))
             pipe.execute()
 
     def _seq(self, id: str) -> int | None:
         value = self.r.hget(self._k("n", id), "seq")
         return None if value is None else int(value)
+
+    def _where(self, id: str) -> tuple[int | None, bool]:
+        """``(seq, pending)`` of notice ``id`` (``(None, False)`` when unknown)."""
+        seq, exported, run = self.r.hmget(self._k("n", id), "seq", "exported", "run")
+        if seq is None:
+            return None, False
+        return int(seq), bool(run) and exported != b"1"
 
     # -- exact keys and LSH ------------------------------------------------
 
@@ -293,10 +433,10 @@ class RedisState(State):
 
     def add_key(self, kind: str, key: str, id: str) -> None:
         """Register ``(kind, key) -> id`` for a known notice."""
-        seq = self._seq(id)
+        seq, pending = self._where(id)
         if seq is None:
             raise KeyError(id)
-        self._zadd(id, seq, self._key_names([(kind, key)]), "keys")
+        self._zadd(id, seq, self._key_names([(kind, key)]), "keys", pending)
 
     def candidates(self, bands: Iterable[int]) -> list[NoticeInfo]:
         names = [self._k("b", str(b)) for b in bands]
@@ -320,7 +460,7 @@ class RedisState(State):
         record: dict[str, Any] | None = None,
         keys: Iterable[tuple[str, str]] = (),
     ) -> None:
-        seq = self._seq(id)
+        seq, pending = self._where(id)
         if seq is None:
             raise KeyError(id)
         if url is None or self.r.sadd(self._k("su", id), url):
@@ -328,7 +468,7 @@ class RedisState(State):
             pipe.rpush(self._k("s", id), _pack(url, record))
             pipe.hincrby(self._k("count"), "sources", 1)
             pipe.execute()
-        self._zadd(id, seq, self._key_names(keys), "keys")
+        self._zadd(id, seq, self._key_names(keys), "keys", pending)
 
     def sources(self, id: str) -> list[Source]:
         out = []

@@ -5,6 +5,13 @@ cache, :data:`CACHE_KIB`) whatever the history size; nothing is mirrored in a
 Python dict. The file is opened in WAL mode with ``synchronous=NORMAL``: a
 killed process loses at most the transaction in progress, never the file.
 
+Within a run (:meth:`~gazette.state.base.State.begin_run`) a new notice is
+stored pending (``exported=0``, ``run`` = the run), visible to dedup at once
+and committed before its export line can be written; ``runs`` lists each
+run's owner and export files, so that the next run can reconcile (see
+:mod:`gazette.state.runs`). A ``seen`` row may depend on a notice (``nid``)
+and is rolled back with it. A version 2 file is upgraded in place.
+
 >>> s = SQLiteState(":memory:")
 >>> s.add_notice(NoticeInfo("n1", "粤府办〔2013〕52号", "广东省人民政府办公厅"), bands=[1, 2],
 ...              keys=[("docno", "粤府办〔2013〕52号")])
@@ -29,12 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from gazette.state.base import KINDS, NoticeInfo, Source, State
+from gazette.state.runs import RunInfo
 
 #: SQLite page cache per connection, KiB
 CACHE_KIB = 96 * 1024
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
-_SCHEMA = """
+_TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notices (
     nid INTEGER PRIMARY KEY,
@@ -44,13 +52,15 @@ CREATE TABLE IF NOT EXISTS notices (
     sig BLOB,
     exported INTEGER NOT NULL DEFAULT 0,
     url TEXT,
-    added REAL NOT NULL
+    added REAL NOT NULL,
+    run INTEGER
 );
 CREATE TABLE IF NOT EXISTS keys (h INTEGER NOT NULL, nid INTEGER NOT NULL,
     PRIMARY KEY (h, nid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands (h INTEGER NOT NULL, nid INTEGER NOT NULL,
     PRIMARY KEY (h, nid)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY, url TEXT, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY, url TEXT, at REAL NOT NULL,
+    nid INTEGER);
 CREATE TABLE IF NOT EXISTS sources (
     sid INTEGER PRIMARY KEY,
     nid INTEGER NOT NULL,
@@ -58,10 +68,25 @@ CREATE TABLE IF NOT EXISTS sources (
     record BLOB,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL DEFAULT '',
+    exports TEXT NOT NULL DEFAULT '[]',
+    started REAL NOT NULL,
+    ended REAL
+);
+"""
+_INDEXES_SQL = """
 CREATE INDEX IF NOT EXISTS sources_nid ON sources (nid);
+CREATE INDEX IF NOT EXISTS notices_pending ON notices (run) WHERE exported=0 AND run IS NOT NULL;
+"""
+#: version 2 -> 3: pending notices (notices.run), seen rows depending on a notice, runs
+_UPGRADE_2 = """
+ALTER TABLE notices ADD COLUMN run INTEGER;
+ALTER TABLE seen ADD COLUMN nid INTEGER;
 """
 _INFO = "id, doc_number, issuer, sig, exported"
-_TABLES = ("meta", "notices", "keys", "bands", "seen", "sources")
+_TABLES = ("meta", "notices", "keys", "bands", "seen", "sources", "runs")
 
 
 def _h64(*parts: str) -> int:
@@ -98,17 +123,21 @@ class SQLiteState(State):
         self.db.execute("PRAGMA wal_autocheckpoint=16384")  # 64 MiB of WAL between checkpoints
         self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.db.execute("PRAGMA temp_store=MEMORY")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_TABLES_SQL)
         if reset:
             self.reset()
         version = self.get_meta("schema_version")
-        if version is None:
+        if version == "2":
+            self.db.executescript(_UPGRADE_2)
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
         elif version != SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.location}: state schema {version}, expected {SCHEMA_VERSION}; "
                 "start over with GAZETTE_STATE_RESET=1"
             )
+        self.db.executescript(_INDEXES_SQL)
         self.db.commit()
 
     @classmethod
@@ -123,15 +152,18 @@ class SQLiteState(State):
     def reset(self) -> None:
         for table in _TABLES:
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_TABLES_SQL + _INDEXES_SQL)
         self.set_meta("schema_version", SCHEMA_VERSION)
         self.db.commit()
+        self.run = None
 
     def commit(self) -> None:
         self.db.commit()
 
     def close(self) -> None:
         try:
+            if self.run is not None:
+                self.end_run()
             self.db.commit()
         finally:
             self.db.close()
@@ -143,17 +175,84 @@ class SQLiteState(State):
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, value))
 
+    # -- runs ----------------------------------------------------------------
+
+    def _start_run(self, owner: str, exports: list[str]) -> str:
+        cur = self.db.execute(
+            "INSERT INTO runs (owner, exports, started) VALUES (?, ?, ?)",
+            (owner, json.dumps(list(dict.fromkeys(exports))), time.time()),
+        )
+        return str(cur.lastrowid)
+
+    def add_export(self, path: str) -> None:
+        if self.run is None:
+            return
+        row = self.db.execute("SELECT exports FROM runs WHERE run=?", (int(self.run),)).fetchone()
+        exports = json.loads(row[0]) if row else []
+        if path not in exports:
+            exports.append(path)
+            self.db.execute(
+                "UPDATE runs SET exports=? WHERE run=?", (json.dumps(exports), int(self.run))
+            )
+
+    def end_run(self) -> None:
+        if self.run is None:
+            return
+        run = int(self.run)
+        self.run = None
+        if self._pending(str(run)):
+            self.db.execute("UPDATE runs SET ended=? WHERE run=?", (time.time(), run))
+        else:
+            self.db.execute("DELETE FROM runs WHERE run=?", (run,))
+
+    def _runs(self) -> list[RunInfo]:
+        rows = self.db.execute("SELECT run, owner, exports, ended FROM runs ORDER BY run")
+        return [
+            RunInfo(str(r[0]), r[1] or "", list(json.loads(r[2] or "[]")), r[3] is not None)
+            for r in rows.fetchall()
+        ]
+
+    def _pending(self, run: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM notices WHERE run=? AND exported=0 ORDER BY nid", (int(run),)
+        )
+        return [str(r[0]) for r in rows.fetchall()]
+
+    def _settle(self, run: str, exported: list[str], lost: list[str]) -> None:
+        self.db.executemany("UPDATE notices SET exported=1 WHERE id=?", [(id,) for id in exported])
+        if lost:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS lost (nid INTEGER PRIMARY KEY)")
+            self.db.execute("DELETE FROM temp.lost")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO temp.lost SELECT nid FROM notices WHERE id=? AND exported=0",
+                [(id,) for id in lost],
+            )
+            # keys/bands/seen have no index on nid: one scan each, only after a kill
+            for table in ("keys", "bands", "sources", "seen", "notices"):
+                self.db.execute(f"DELETE FROM {table} WHERE nid IN (SELECT nid FROM temp.lost)")
+            self.db.execute("DELETE FROM temp.lost")
+        self.db.execute("DELETE FROM runs WHERE run=?", (int(run),))
+
     # -- detail pages ------------------------------------------------------
 
     def is_seen(self, fingerprint: str) -> bool:
         cur = self.db.execute("SELECT 1 FROM seen WHERE h=?", (_h64(fingerprint),))
         return cur.fetchone() is not None
 
-    def mark_seen(self, fingerprint: str, url: str | None = None) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO seen (h, url, at) VALUES (?, ?, ?)",
-            (_h64(fingerprint), url, time.time()),
-        )
+    def mark_seen(
+        self, fingerprint: str, url: str | None = None, depends_on: str | None = None
+    ) -> None:
+        if depends_on is None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO seen (h, url, at) VALUES (?, ?, ?)",
+                (_h64(fingerprint), url, time.time()),
+            )
+        else:
+            self.db.execute(
+                "INSERT OR IGNORE INTO seen (h, url, at, nid)"
+                " VALUES (?, ?, ?, (SELECT nid FROM notices WHERE id=?))",
+                (_h64(fingerprint), url, time.time(), depends_on),
+            )
 
     # -- notices -----------------------------------------------------------
 
@@ -173,8 +272,8 @@ class SQLiteState(State):
     ) -> None:
         now = time.time()
         cur = self.db.execute(
-            "INSERT INTO notices (id, doc_number, issuer, sig, exported, url, added)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO notices (id, doc_number, issuer, sig, exported, url, added, run)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 info.id,
                 info.doc_number,
@@ -183,6 +282,7 @@ class SQLiteState(State):
                 int(info.exported),
                 url,
                 now,
+                None if self.run is None else int(self.run),
             ),
         )
         nid = cur.lastrowid
