@@ -37,6 +37,10 @@ from gazette.state.runs import Reconciled, RunInfo, find_ids, owner_alive, owner
 KINDS = ("url", "docno", "body")
 
 
+#: most near-duplicate candidates checked per item (the most similar first)
+MAX_CANDIDATES = 32
+
+
 @dataclass
 class NoticeInfo:
     """What the dedup stage needs to know about a known notice."""
@@ -214,7 +218,13 @@ class State(ABC):
 
     @abstractmethod
     def candidates(self, bands: Iterable[int]) -> list[NoticeInfo]:
-        """Notices sharing at least one LSH band key, without repetition."""
+        """Notices sharing at least one LSH band key, without repetition.
+
+        At most :data:`MAX_CANDIDATES`, those sharing the most bands first: a
+        long series of templated notices (one 公告 per land parcel, say) shares
+        bands with every new member, and checking them all would make each
+        item's cost grow with the history.
+        """
 
     # -- sources -----------------------------------------------------------
 

@@ -48,7 +48,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from gazette.state.base import KINDS, NoticeInfo, Source, State
+from gazette.state.base import KINDS, MAX_CANDIDATES, NoticeInfo, Source, State
 from gazette.state.runs import RunInfo
 
 SCHEMA_VERSION = "1"
@@ -444,12 +444,17 @@ class RedisState(State):
             return []
         pipe = self.r.pipeline(transaction=False)
         for name in names:
-            pipe.zrange(name, 0, -1, withscores=True)
+            # the latest few members of each band: bounded work however long the history
+            pipe.zrange(name, -MAX_CANDIDATES, -1, withscores=True)
         found: dict[str, float] = {}
+        shared: dict[str, int] = {}
         for rows in pipe.execute():
             for member, score in rows:
-                found[str(_s(member))] = score
-        return self._infos([i for i, _ in sorted(found.items(), key=lambda kv: kv[1])])
+                key = str(_s(member))
+                found[key] = score
+                shared[key] = shared.get(key, 0) + 1
+        best = sorted(found, key=lambda k: (-shared[k], found[k]))[:MAX_CANDIDATES]
+        return self._infos(best)
 
     # -- sources -----------------------------------------------------------
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from gazette.state.base import KINDS, NoticeInfo, Source, State
+from gazette.state.base import KINDS, MAX_CANDIDATES, NoticeInfo, Source, State
 from gazette.state.runs import RunInfo
 
 #: SQLite page cache per connection, KiB
@@ -340,10 +340,17 @@ class SQLiteState(State):
         keys = list(bands)
         if not keys:
             return []
-        marks = ",".join("?" * len(keys))
+        # per band only the latest few notices (index range scan on (h, nid)), then
+        # the ones sharing most bands: bounded work however long the history
+        per_band = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT nid FROM bands WHERE h=? ORDER BY nid DESC LIMIT {MAX_CANDIDATES})"
+            for _ in keys
+        )
         rows = self.db.execute(
-            f"SELECT {_INFO} FROM notices WHERE nid IN"
-            f" (SELECT nid FROM bands WHERE h IN ({marks})) ORDER BY nid",
+            f"SELECT {_INFO} FROM notices JOIN"
+            f" (SELECT nid AS m, COUNT(*) AS shared FROM ({per_band})"
+            f"  GROUP BY nid ORDER BY shared DESC, nid LIMIT {MAX_CANDIDATES})"
+            " ON nid = m ORDER BY shared DESC, nid",
             keys,
         ).fetchall()
         return [NoticeInfo(r[0], r[1], r[2] or "", r[3], bool(r[4])) for r in rows]
