@@ -94,9 +94,20 @@ class Page:
         return urljoin(self.url or "", href.strip()) if self.url else href.strip()
 
 
+_TAGS: dict[Any, str] = {}
+
+
 def _tag(el: Any) -> str:
     tag = el.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    try:
+        return _TAGS[tag]
+    except KeyError:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if len(_TAGS) < 4096:
+            _TAGS[tag] = name
+        return name
+    except TypeError:  # unhashable: not a tag name
+        return ""
 
 
 def _has_block(el: Any) -> bool:
