@@ -143,7 +143,7 @@ def exception_reason(exc: BaseException) -> str | None:
     return "other_" + re.sub(r"\W+", "_", name).strip("_").lower()
 
 
-def visible_text(text: str, limit: int = SCAN_LIMIT) -> str:
+def visible_text(text: str, limit: int = SCAN_LIMIT, enough: int | None = None) -> str:
     """The text a reader would see in (the first ``limit`` characters of) HTML.
 
     Linear time on any input (no backtracking regex over the whole page).
@@ -156,12 +156,19 @@ def visible_text(text: str, limit: int = SCAN_LIMIT) -> str:
     low = data.lower()
     out: list[str] = []
     pos, n = 0, len(data)
+    raw, check_at = 0, enough
     while pos < n:
+        if check_at is not None and raw > check_at:
+            # callers that only ask "at least this much?" stop early (amortised linear)
+            if len(_SPACE.sub("", html.unescape("".join(out)))) > (enough or 0):
+                break
+            check_at = raw * 2
         lt = data.find("<", pos)
         if lt < 0:
             out.append(data[pos:])
             break
         out.append(data[pos:lt])
+        raw += lt - pos
         if data.startswith("<!--", lt):
             end = data.find("-->", lt + 4)
             pos = n if end < 0 else end + 3
@@ -244,7 +251,7 @@ def page_faults(body: bytes, content_type: str | None) -> list[str]:
     if not looks_html and not (b"<body" in head.lower() or b"<div" in head.lower()):
         return reasons  # not an HTML page (JSON, text, files): no page checks
     text, _ = decode(head, content_type)
-    seen = visible_text(text)
+    seen = visible_text(text, enough=max(MIN_VISIBLE, PLACEHOLDER_MAX))
     if len(seen) < MIN_VISIBLE and not PLACEHOLDER.search(seen):
         reasons.append("js_shell" if "<script" in text.lower() else "empty")
         return reasons
@@ -265,7 +272,7 @@ def _malformed(text: str) -> bool:
     if opened > closed and opened >= 0:
         return True
     m = _STRAY_END.search(text)
-    return m is not None and len(visible_text(text[m.end() :])) >= MIN_VISIBLE
+    return m is not None and len(visible_text(text[m.end() :], enough=MIN_VISIBLE)) >= MIN_VISIBLE
 
 
 def gunzip_exceeds(body: bytes, encodings: list[bytes], maxsize: int) -> bool:

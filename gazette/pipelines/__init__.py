@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import Item
 from scrapy.exceptions import DropItem
 
 __all__ = ["GazetteDrop", "as_dict", "drop"]
@@ -37,6 +38,8 @@ class GazetteDrop(DropItem):
 
 def as_dict(item: Any) -> dict[str, Any]:
     """Any item (Notice, dict, dataclass...) as a plain dict."""
+    if isinstance(item, dict | Item):  # the common case: a shallow copy is enough
+        return dict(item)
     return ItemAdapter(item).asdict()
 
 
