@@ -9,9 +9,9 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-# everything, as scripts/test.sh does (the settings load optional add-ons: redis, spidermon)
+# the package and its runtime dependencies (Scrapy, spidermon, scrapy-redis, OpenCC ...)
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-if ! .venv/bin/python -m pip install -q -e '.[test,server,bench]' >.venv/pip-install.log 2>&1; then
+if ! .venv/bin/python -m pip install -q -e . >.venv/pip-install.log 2>&1; then
   cat .venv/pip-install.log >&2
   exit 1
 fi
