@@ -45,6 +45,30 @@ LABELS: dict[str, tuple[str, ...]] = {
     "title": ("标题", "文件名称", "名称"),
     "validity": ("有效性", "时效性", "效力状态"),
     "source": ("来源", "信息来源", "文章来源"),
+    # labels we do not export but must recognise, so that they end the value before them
+    "other": (
+        "公开方式",
+        "公开形式",
+        "公开范围",
+        "公开时限",
+        "生成日期",
+        "时效",
+        "体裁分类",
+        "组配分类",
+        "服务对象分类",
+        "主题词",
+        "关键词",
+        "内容概述",
+        "责任部门",
+        "废止日期",
+        "实施日期",
+        "施行日期",
+        "所属机构",
+        "浏览次数",
+        "访问次数",
+        "作者",
+        "编辑",
+    ),
 }
 
 _LABEL_TO_FIELD: dict[str, str] = {}
@@ -65,6 +89,7 @@ LABEL_RE = re.compile(
     + r")[ \u3000\u00a0]*(?P<colon>[:：]|\t|(?=\s)|$)"
 )
 _SPACES = re.compile(r"[ \u3000\u00a0]+")
+_NEXT_CELL_LABEL = re.compile(r"\t[^\t:：]{1,10}[:：]")
 
 
 class Field(NamedTuple):
@@ -88,6 +113,8 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     [('source', '平潭县人民政府'), ('published', '2024-02-05 10:30')]
     >>> split_labels("各地要加强组织领导，按照时间节点推进。")
     []
+    >>> split_labels("索引号：\t0000/2019-00123\t信息分级：\t主动公开")
+    [('index_number', '0000/2019-00123')]
     """
     matches = [m for m in LABEL_RE.finditer(line) if m.group("colon") or m.start() == 0]
     # a label needs a colon or tab, or must start the line and be followed by a value
@@ -97,6 +124,9 @@ def split_labels(line: str) -> list[tuple[str, str]]:
             if m.start() != 0:
                 continue
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        cell = _NEXT_CELL_LABEL.search(line, m.end(), end)
+        if cell:  # another (unknown) label cell of the same table row ends the value
+            end = cell.start()
         value = line[m.end() : end].strip(" \t\u3000|")
         if i == 0 and line[: m.start()].strip(" \t\u3000【[|"):
             # prose before the first label: not a metadata line
