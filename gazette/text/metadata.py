@@ -113,7 +113,7 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     [('source', '平潭县人民政府'), ('published', '2024-02-05 10:30')]
     >>> split_labels("各地要加强组织领导，按照时间节点推进。")
     []
-    >>> split_labels("索引号：\t0000/2019-00123\t信息分级：\t主动公开")
+    >>> split_labels(chr(9).join(["索引号：", "0000/2019-00123", "信息分级：", "主动公开"]))
     [('index_number', '0000/2019-00123')]
     """
     matches = [m for m in LABEL_RE.finditer(line) if m.group("colon") or m.start() == 0]
