@@ -19,7 +19,8 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+
+from gazette.text.normalize import simplified
 
 __all__ = [
     "MASK_RE",
@@ -40,21 +41,14 @@ __all__ = [
 
 # -- traditional -> simplified ------------------------------------------------
 
-_CONVERTER: Any = None
-
 
 def t2s(text: str) -> str:
-    """Traditional -> simplified Chinese (OpenCC ``t2s``), built on first use.
+    """Traditional -> simplified Chinese (the shared OpenCC converter).
 
     >>> t2s("滬府發〔2017〕92號")
     '沪府发〔2017〕92号'
     """
-    global _CONVERTER
-    if _CONVERTER is None:
-        import opencc
-
-        _CONVERTER = opencc.OpenCC("t2s")
-    return str(_CONVERTER.convert(text))
+    return simplified(text)
 
 
 # -- masks -------------------------------------------------------------------
