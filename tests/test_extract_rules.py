@@ -154,3 +154,30 @@ def test_url_makes_attachments_absolute_and_sets_site():
     assert r["attachments"] == [
         {"title": "附件：巡查表.pdf", "url": "https://www.example.gov.cn/tzgg/202403/P0202403.pdf"}
     ]
+
+
+def test_old_table_layout_gbk_page_with_unknown_labels():
+    html = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>某市人民政府办公厅关于进一步加强城市道路管理的通知</title></head><body>
+<table><tr><td valign="top"><ul><li><a href="/col/1.html">机构概况</a></li>
+<li><a href="/col/2.html">政策文件</a></li></ul></td><td valign="top">
+<table><tr><td>索引号：</td><td>000000000/2019-00123</td><td>公开方式：</td><td>主动公开</td></tr>
+<tr><td>发布机构：</td><td>市政府办公厅</td><td>生成日期：</td><td>2019-05-10</td></tr>
+<tr><td>文号：</td><td>某政办函〔2019〕45号</td><td>有效性：</td><td>有效</td></tr></table>
+<table><tr><td class="title"><b>某市人民政府办公厅关于进一步加强城市道路管理的通知</b></td></tr>
+<tr><td id="zoom"><p>某政办函〔2019〕45号 2019年5月8日</p>
+<p>各区人民政府，市政府各部门：</p>
+<p>为进一步加强城市道路管理，提升城市道路通行效率，经市政府同意，现就有关事项通知如下：</p>
+<p>一、严格占道审批。各地各部门要严格控制临时占用城市道路，确需占用的，应依法办理审批手续。</p>
+<p>某市人民政府办公厅<br>2019年5月8日</p></td></tr></table>
+<div><a href="javascript:window.print()">【打印本页】</a> <a href="#">【关闭窗口】</a></div>
+</td></tr></table><div>主办：某市人民政府办公厅 ICP备12345678号</div></body></html>"""
+    r = extract_html(html.encode("gbk"))
+    assert r["title"] == "某市人民政府办公厅关于进一步加强城市道路管理的通知"
+    assert r["doc_number"] == "某政办函〔2019〕45号"
+    assert r["index_number"] == "000000000/2019-00123"
+    assert r["issuer"] == "某市人民政府办公厅"
+    assert r["date"] == "2019-05-08"
+    assert r["body"].startswith("各区人民政府，市政府各部门：")
+    assert r["body"].endswith("应依法办理审批手续。")
+    assert r["is_notice"] is True

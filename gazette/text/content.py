@@ -22,7 +22,7 @@ from typing import Any
 
 from gazette.text import issuers
 from gazette.text.dates import find_dates
-from gazette.text.docno import is_docno_line
+from gazette.text.docno import find_all, is_docno_line
 from gazette.text.metadata import split_labels
 from gazette.text.normalize import squeeze
 from gazette.text.page import Line, Page
@@ -193,13 +193,26 @@ def is_date_line(text: str) -> str | None:
     return None
 
 
+def docno_with_date(line: str) -> bool:
+    """A header line holding one 文号 and a date only: ``粤府办〔2013〕52号 2013年11月23日``."""
+    if len(line) > 60:
+        return False
+    hits = find_all(line)
+    if len(hits) != 1:
+        return False
+    rest = line[: hits[0].start] + line[hits[0].end :]
+    for d in find_dates(rest):
+        rest = rest.replace(d.raw, "")
+    return len(rest.strip(" \t　,，:：（）()")) == 0 and rest != line
+
+
 def _is_header_line(text: str, title_key: str) -> bool:
     key = squeeze(text)
     if not key:
         return True
     if title_key and len(key) >= 4 and key in title_key:
         return True
-    if is_docno_line(text) or HEADNOTE.match(text) or CHROME.search(text):
+    if is_docno_line(text) or docno_with_date(text) or HEADNOTE.match(text) or CHROME.search(text):
         return True
     if split_labels(text):
         return True

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from gazette.text import classify, issuers
-from gazette.text.content import CHROME, HEADNOTE, Body, body_text, find_body
+from gazette.text.content import CHROME, HEADNOTE, Body, body_text, docno_with_date, find_body
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line
 from gazette.text.metadata import Field, parse_lines, split_labels
@@ -144,19 +144,6 @@ def _clean_title(title: str | None) -> tuple[str | None, str | None]:
     return title.strip() or None, raw
 
 
-def _docno_with_date(line: str) -> bool:
-    """A header line holding one 文号 and a date only: ``粤府办〔2013〕52号 2013年11月23日``."""
-    if len(line) > 60:
-        return False
-    hits = find_all(line)
-    if len(hits) != 1:
-        return False
-    rest = line[: hits[0].start] + line[hits[0].end :]
-    for d in find_dates(rest):
-        rest = rest.replace(d.raw, "")
-    return len(rest.strip(" \t　,，:：（）()")) == 0 and rest != line
-
-
 def _first(fields: list[Field], name: str) -> Field | None:
     for f in fields:
         if f.field == name:
@@ -199,7 +186,7 @@ def analyse(page: Page) -> dict[str, Any]:
         for i in range(max(0, (title_lines[0] if title_lines else 0) - 3), max(hi, lo)):
             if title_lines and title_lines[0] <= i < title_lines[1]:
                 continue
-            if is_docno_line(lines[i].text) or _docno_with_date(lines[i].text):
+            if is_docno_line(lines[i].text) or docno_with_date(lines[i].text):
                 docno_raw = lines[i].text
                 break
     if docno_raw is None and title_docno:
