@@ -181,3 +181,25 @@ def test_old_table_layout_gbk_page_with_unknown_labels():
     assert r["body"].startswith("各区人民政府，市政府各部门：")
     assert r["body"].endswith("应依法办理审批手续。")
     assert r["is_notice"] is True
+
+
+def test_repost_heading_wraps_the_title_and_byline_is_not_body():
+    html = page(
+        "<h1>重磅！某省人民政府办公厅关于加快发展银发经济的意见</h1>"
+        "<div class='info'><span>2024-01-16 08:12</span> <span>来源: 某某观察</span> <span>阅读 (3452)</span></div>"
+        "<article class='article'><p>某省人民政府办公厅关于加快发展银发经济的意见</p>"
+        "<p>某政办发〔2024〕1号</p><p>各市人民政府，省政府各部门：</p>"
+        "<p>为加快发展银发经济，增进老年人福祉，经省政府同意，现提出如下意见。</p>"
+        "<p>各地区各部门要加强组织领导，结合实际抓好贯彻落实。</p>"
+        "<p>某省人民政府办公厅</p><p>2024年1月11日</p>"
+        "<p>声明：该文观点仅代表作者本人，本平台仅提供信息存储空间服务。</p>"
+        "<p><a href='/'>返回首页，查看更多</a></p></article>",
+        title="重磅！某省人民政府办公厅关于加快发展银发经济的意见_某网",
+    )
+    r = extract_html(html)
+    assert r["title"] == "某省人民政府办公厅关于加快发展银发经济的意见"
+    assert r["doc_number"] == "某政办发〔2024〕1号"
+    assert r["published"] == "2024-01-16"
+    assert r["date"] == "2024-01-11"
+    assert r["body"].startswith("各市人民政府，省政府各部门：")
+    assert r["body"].endswith("结合实际抓好贯彻落实。")

@@ -73,7 +73,9 @@ CHROME = re.compile(
     r"本文档|文档贡献者|上传者|上传时间\s*[:：]|页数\s*[:：]|格式\s*[:：]|大小\s*[:：]|浏览\s*[:：]|"
     r"下载\s*[:：]|积分\s*[:：]|微信扫一扫|手机扫码|打开微信|点击(?:下载|收藏|分享)|"
     r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页|共\s*\d+\s*页)"
-    r"|(?:ICP备|公网安备|网站标识码|仅供参考|不对文章内容|版权归原作者|如有侵权|侵权请联系|联系删除)"
+    r"|(?:ICP备|公网安备|网站标识码|仅供参考|不对文章内容|版权归原作者|如有侵权|侵权请联系|联系删除|"
+    r"仅代表作者本人|信息存储空间服务|返回搜狐|查看更多|点击阅读原文|阅读原文|原标题\s*[:：]|"
+    r"长按识别|关注公众号|转载请注明)"
     r"|(?:于\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*发表)"
 )
 #: after the body has started, these end it (the rest of the container is chrome)
@@ -82,6 +84,10 @@ STOP = re.compile(
     r"上一篇|下一篇|上一条|下一条|扫一扫|免责声明|本文章?内容来源|本文来源于|本站声明|"
     r"版权所有|主办单位|关于我们|网站地图|责任编辑|【\s*打印|打印本页|关闭窗口|【\s*关闭|分享到|"
     r"附件下载|文件下载|抄送\s*[:：]|主题词\s*[:：]|\d{1,3}\s*[.、．]\s*标题和内容已经清空)"
+)
+#: a byline / info line under a title: source, time, views, author
+INFO_LINE = re.compile(
+    r"(?:来源|发布时间|发布日期|更新时间|时间|日期|阅读|浏览|点击|作者|编辑|责编)\s*[:：(（]"
 )
 #: the 主送机关 line: who the document is addressed to
 RECIPIENT = re.compile(
@@ -216,6 +222,12 @@ def _is_header_line(text: str, title_key: str) -> bool:
         return True
     if split_labels(text):
         return True
+    if (
+        len(text) <= 100
+        and (INFO_LINE.search(text) or find_dates(text[:12]))
+        and not SENTENCE_PUNCT.search(text)
+    ):
+        return True  # "2024-01-16 08:12 来源: 某网 阅读 (3452)"
     if is_date_line(text):
         return True
     return False

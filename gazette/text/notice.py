@@ -124,6 +124,35 @@ def find_title(
     return None, None
 
 
+def _own_title(page: Page, title: str | None, at: tuple[int, int] | None) -> str | None:
+    """The document's own title when the page's heading wraps it in extra words.
+
+    Reposts head the text with ``重磅！国务院办公厅关于…的意见`` and then print
+    the document's own title above the 文号: that shorter title wins.
+    """
+    if not title or not at:
+        return title
+    key = squeeze(title)
+    lines = page.lines
+    for i in range(at[1], min(len(lines), at[1] + 6)):
+        if i > at[1] and squeeze(lines[i - 1].text) in key:
+            continue  # the tail of a title printed again over several lines
+        joined = ""
+        for k in range(i, min(i + 3, len(lines))):
+            ln = lines[k]
+            if ln.link_ratio > 0.3 or "。" in ln.text:
+                break
+            joined += ln.text
+            sq = squeeze(joined)
+            if sq == key:
+                return title  # printed again as it is: no wrapper to remove
+            if len(sq) >= 8 and sq in key and classify.genre_of(simplified(joined)):
+                return joined
+            if sq not in key:
+                break
+    return title
+
+
 def _clean_title(title: str | None) -> tuple[str | None, str | None]:
     """Title without its 文号 or a wrapping 《》; returns (title, docno_raw)."""
     if not title:
@@ -164,6 +193,7 @@ def analyse(page: Page) -> dict[str, Any]:
         if table_title:
             break
     title_raw, title_lines = find_title(page, table_title)
+    title_raw = _own_title(page, title_raw, title_lines)
     title, title_docno = _clean_title(title_raw)
     body: Body = find_body(page, title_raw, title_lines)
     in_body = range(body.start, body.end) if body.start >= 0 else range(0)
