@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite: `bash scripts/test.sh [pytest args]`.
+# Without arguments it also runs ruff (check + format) and mypy on gazette/.
 # Creates .venv (if needed), installs the package with every extra, installs the
 # Debian redis-server the distributed-crawl tests start (when missing; needs root
 # or sudo, else those tests skip outside CI), then runs pytest.
@@ -14,5 +15,10 @@ fi
 if ! bash scripts/ci-services.sh; then
   if [ "${CI:-}" = "true" ]; then exit 1; fi
   echo "test.sh: redis-server unavailable; the Redis tests will skip" >&2
+fi
+if [ $# -eq 0 ]; then  # the whole gate: lint, format, types, then every test
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+  .venv/bin/mypy gazette
 fi
 .venv/bin/python -m pytest "$@"
