@@ -203,3 +203,12 @@ def test_repost_heading_wraps_the_title_and_byline_is_not_body():
     assert r["date"] == "2024-01-11"
     assert r["body"].startswith("各市人民政府，省政府各部门：")
     assert r["body"].endswith("结合实际抓好贯彻落实。")
+
+
+def test_published_is_the_date_nearest_the_title_not_a_sidebar_date():
+    html = page(
+        "<div class='side'><h3>热点</h3><p>日期：2020-01-01</p><p>日期：2020-02-02</p></div>"
+        + NOTICE.format(info="发布时间：2024-03-07", sig=SIG),
+        title="关于做好2024年春季森林防火工作的通知",
+    )
+    assert extract_html(html)["published"] == "2024-03-07"

@@ -262,11 +262,16 @@ def analyse(page: Page) -> dict[str, Any]:
     out["date"] = date
 
     published = None
-    for f in fields:
-        if f.field == "published":
-            published = parse_date(f.value)
-            if published:
-                break
+    # the 发布日期 nearest the title: sidebars and related lists carry dates too
+    anchor = title_lines[0] if title_lines else (body.start if body.start >= 0 else 0)
+    dated = [
+        (abs(f.line - anchor), f.line, parse_date(f.value))
+        for f in fields
+        if f.field == "published"
+    ]
+    dated = [d for d in dated if d[2]]
+    if dated:
+        published = min(dated)[2]
     if published is None:
         for ln in lines[: body.start if body.start > 0 else len(lines)]:
             m = REPOST_DATE.search(ln.text)
