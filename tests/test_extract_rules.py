@@ -212,3 +212,11 @@ def test_published_is_the_date_nearest_the_title_not_a_sidebar_date():
         title="关于做好2024年春季森林防火工作的通知",
     )
     assert extract_html(html)["published"] == "2024-03-07"
+
+
+def test_reposting_tag_in_front_of_the_title_is_dropped():
+    html = page(
+        NOTICE.format(info="", sig=SIG).replace("<h1>", "<h1>【转载】"),
+        title="【转载】关于做好2024年春季森林防火工作的通知_某网",
+    )
+    assert extract_html(html)["title"] == "关于做好2024年春季森林防火工作的通知"

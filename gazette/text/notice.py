@@ -168,9 +168,18 @@ def _clean_title(title: str | None) -> tuple[str | None, str | None]:
             title = (before + after).strip(" （）()【】[]")
             break
     title = tight(title)
+    # a reposting site's tag in front: 【转载】, 【重磅】, 转发：
+    m = _TITLE_TAG.match(title)
+    if m and classify.genre_of(simplified(title[m.end() :])):
+        title = title[m.end() :]
     if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
         title = title[1:-1]
     return title.strip() or None, raw
+
+
+_TITLE_TAG = re.compile(
+    r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\]|(?:转载|转发|原创|重磅|收藏)\s*[:：!！|])\s*"
+)
 
 
 def _first(fields: list[Field], name: str) -> Field | None:
