@@ -11,8 +11,9 @@ SPIDER_MODULES = ["gazette.spiders"]
 NEWSPIDER_MODULE = "gazette.spiders"
 
 # -- identity and politeness -------------------------------------------------
+# who runs the crawl: a URL or mailto: for site operators (-s GAZETTE_CONTACT=...)
 GAZETTE_CONTACT = "https://github.com/gazette-project/gazette"
-USER_AGENT = f"gazette/0.1 (+{GAZETTE_CONTACT}; notice crawler)"
+USER_AGENT = "gazette/0.1 (+{contact}; notice crawler)"  # {contact}: GAZETTE_CONTACT
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -35,9 +36,10 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     **{
         k: v
         for k, v in _default.DOWNLOADER_MIDDLEWARES_BASE.items()
-        if not k.endswith(".RetryMiddleware")
+        if not k.endswith((".RetryMiddleware", ".UserAgentMiddleware"))
     },
     "gazette.retry.BackoffRetryMiddleware": 550,
+    "gazette.useragent.ContactUserAgentMiddleware": 500,
 }
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
