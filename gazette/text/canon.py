@@ -119,7 +119,7 @@ _DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0"}
 _DIGIT.update({c: str(i) for i, c in enumerate("零一二三四五六七八九") if i})
 _YEAR_CN_RE = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")
 _SMALL_CN_RE = re.compile(
-    r"(?<![一二三四五六七八九十百千万亿])([一二三四五六七八九十]{1,3})(?=[月日号])"
+    r"(?<![一二三四五六七八九十百千万亿])([一二三四五六七八九十]{1,3})(?=[月日号號])"
 )
 
 
@@ -201,14 +201,16 @@ def canonical_body(text: str | None) -> str:
     """
     if not text:
         return ""
-    s = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-    s = strip_chrome(s)
+    s = strip_chrome(text)
     s = strip_pinyin(s)
-    s = t2s(s)
     s = strip_masks(s)
-    s = canon_brackets(s)
     s = canonical_numerals(s)
-    return _NON_ALNUM_RE.sub("", s).lower()
+    # brackets and punctuation go with everything that is not a letter or digit;
+    # NFKC (full-width digits and letters) then runs on the much shorter rest
+    s = _NON_ALNUM_RE.sub("", s)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = _NON_ALNUM_RE.sub("", unicodedata.normalize("NFKC", s))
+    return t2s(s).lower()
 
 
 def body_hash(canon: str) -> str:
