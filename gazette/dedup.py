@@ -198,12 +198,20 @@ class Deduplicator:
             sig = self.hasher.signature(shingle_hashes(canon))
             bands = self.hasher.band_keys(sig)
             best: tuple[float, str, str | None] | None = None
-            for info in state.candidates(bands):
-                if info.signature is None or not _docno_compatible(docno, info.doc_number):
-                    continue
-                sim = self.hasher.jaccard(sig, info.signature)
-                if sim >= VERIFY_THRESHOLD and (best is None or sim > best[0]):
-                    best = (sim, info.id, info.doc_number)
+            infos = [
+                info
+                for info in state.candidates(bands)
+                if info.signature is not None
+                and len(info.signature) == sig.nbytes
+                and _docno_compatible(docno, info.doc_number)
+            ]
+            if infos:
+                # all candidates in one vectorised comparison
+                sigs = np.frombuffer(b"".join(i.signature or b"" for i in infos), dtype=np.uint32)
+                sims = (sigs.reshape(len(infos), -1) == sig).mean(axis=1)
+                k = int(np.argmax(sims))
+                if sims[k] >= VERIFY_THRESHOLD:
+                    best = (float(sims[k]), infos[k].id, infos[k].doc_number)
             if best is not None:
                 verdict = Verdict(best[1], "near", best[0])
                 known_docno = best[2]
