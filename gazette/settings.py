@@ -68,6 +68,7 @@ DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requ
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
 GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
+GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices commit at once)
 GAZETTE_SKIP_SEEN_DETAIL = True
 
 # one JSON-lines file per run, flushed per item; -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz

@@ -130,6 +130,11 @@ class _Recorder:
         self.crawler = crawler
         self.state = state
         self.closed = False
+        # outcomes (exported marks, seen pages) are committed in batches: a kill
+        # loses at most a batch, which the next run's reconciliation restores
+        # (lines found in the export) or re-fetches (pages not yet seen)
+        self.commit_every = max(1, crawler.settings.getint("GAZETTE_STATE_COMMIT_EVERY", 50))
+        self._uncommitted = 0
         #: gazette exporters writing local files of this run (they mark exports)
         self.exporters: list[Any] = []
 
@@ -162,8 +167,14 @@ class _Recorder:
             # no gazette exporter: the feed exporters (connected first) have had the item
             self.state.mark_exported(str(nid))
         record_detail(self.state, response, str(nid) if nid else None)
-        self.state.commit()
+        self._commit_batch()
         self.crawler.stats.inc_value("gazette/exported")
+
+    def _commit_batch(self) -> None:
+        self._uncommitted += 1
+        if self._uncommitted >= self.commit_every:
+            self.state.commit()
+            self._uncommitted = 0
 
     def item_dropped(
         self, item: Any, response: Any = None, exception: Any = None, spider: Any = None
@@ -172,7 +183,7 @@ class _Recorder:
             return
         if getattr(exception, "final", False):
             record_detail(self.state, response, getattr(exception, "notice_id", None))
-        self.state.commit()
+        self._commit_batch()
 
     def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         if self.closed:
