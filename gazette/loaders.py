@@ -87,8 +87,6 @@ def load_notice(raw: dict[str, Any]) -> dict[str, Any]:
         elif value is not None:
             loader.add_value(key, value)
     item = dict(loader.load_item())
-    if "doc_number" not in item and raw.get("doc_number"):
-        item["doc_number"] = canonical(raw["doc_number"])
     for key in LIST_FIELDS:
         item.setdefault(key, [])
     return item

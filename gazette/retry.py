@@ -112,17 +112,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await _sleep(delay)
         return retry
 
-    def _slow_down_slot(self, request: Request, delay: float) -> None:
+    def _slot(self, request: Request) -> tuple[Any, Any] | None:
+        """``(key, slot)`` of the downloader slot ``request`` goes through, if any."""
         engine: Any = getattr(self.crawler, "engine", None)
         downloader = getattr(engine, "downloader", None)
         if downloader is None:
-            return
+            return None
         try:
             key = downloader.get_slot_key(request)
             slot = downloader.slots.get(key)
         except Exception:  # pragma: no cover - internal API changed
-            return
-        if slot is not None:
+            return None
+        return None if slot is None else (key, slot)
+
+    def _slow_down_slot(self, request: Request, delay: float) -> None:
+        found = self._slot(request)
+        if found is not None:
+            key, slot = found
             self._raised.setdefault(key, slot.delay)
             slot.delay = max(slot.delay, min(delay, self.backoff_max))
 
@@ -131,17 +137,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
         (With AutoThrottle on, AutoThrottle owns the delay and lowers it itself.)
         """
-        engine: Any = getattr(self.crawler, "engine", None)
-        downloader = getattr(engine, "downloader", None)
-        if downloader is None:
+        found = self._slot(request)
+        if found is None:
             return
-        try:
-            key = downloader.get_slot_key(request)
-            slot = downloader.slots.get(key)
-        except Exception:  # pragma: no cover - internal API changed
-            return
+        key, slot = found
         original = self._raised.pop(key, None)
-        if slot is not None and original is not None and not self.autothrottle:
+        if original is not None and not self.autothrottle:
             slot.delay = original
 
 

@@ -14,7 +14,7 @@ from gazette.text import classify, issuers
 from gazette.text.content import CHROME, HEADNOTE, Body, body_text, docno_with_date, find_body
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line
-from gazette.text.metadata import Field, parse_lines, split_labels
+from gazette.text.metadata import Field, first, parse_lines, split_labels
 from gazette.text.normalize import simplified, squeeze, tight
 from gazette.text.page import HEADING_TAGS, Page
 
@@ -182,13 +182,6 @@ _TITLE_TAG = re.compile(
 )
 
 
-def _first(fields: list[Field], name: str) -> Field | None:
-    for f in fields:
-        if f.field == name:
-            return f
-    return None
-
-
 def analyse(page: Page) -> dict[str, Any]:
     """Raw field values of one page (see :class:`gazette.items.Notice`)."""
     lines = page.lines
@@ -216,7 +209,7 @@ def analyse(page: Page) -> dict[str, Any]:
 
     # -- 发文字号: metadata table, line under the title, the title itself
     docno_raw = None
-    f = _first(fields, "doc_number")
+    f = first(fields, "doc_number")
     if f and canonical(f.value):
         docno_raw = f.value
     if docno_raw is None:
@@ -262,7 +255,7 @@ def analyse(page: Page) -> dict[str, Any]:
                 if found:
                     headnote_date = found[0].iso
                 break
-    f_date = _first(fields, "date")
+    f_date = first(fields, "date")
     date = sig.date if sig and sig.date else None
     if date is None and f_date:
         date = parse_date(f_date.value)
@@ -307,7 +300,7 @@ def analyse(page: Page) -> dict[str, Any]:
     co: list[str] = []
     if sig and sig.offices:
         issuer, co = sig.offices[0], sig.offices[1:]
-    f_issuer = _first(fields, "issuer")
+    f_issuer = first(fields, "issuer")
     if issuer is None and f_issuer and issuers.is_office_line(f_issuer.value):
         parts = issuers.split_offices(f_issuer.value)
         issuer, co = parts[0], parts[1:]
@@ -318,9 +311,9 @@ def analyse(page: Page) -> dict[str, Any]:
     out["issuer"] = issuer
     out["co_issuers"] = co
 
-    f_index = _first(fields, "index_number")
+    f_index = first(fields, "index_number")
     out["index_number"] = f_index.value if f_index else None
-    f_topic = _first(fields, "topic")
+    f_topic = first(fields, "topic")
     out["topic"] = f_topic.value if f_topic and f_topic.value not in EMPTY_VALUES else None
 
     # -- attachments
@@ -345,7 +338,7 @@ def analyse(page: Page) -> dict[str, Any]:
         text,
         doc_number=own,
         has_signature=bool(sig and sig.offices and sig.date),
-        has_metadata=bool(f_issuer or _first(fields, "doc_number") or f_date),
+        has_metadata=bool(f_issuer or first(fields, "doc_number") or f_date),
         has_headnote=headnote_date is not None,
         recipients=bool(recipients),
     )
