@@ -142,3 +142,33 @@ def test_validate_reports_schema_field(crawler):
     with pytest.raises(DropItem):
         ValidatePipeline.from_crawler(crawler).process_item(record)
     assert _stat(crawler, "dropped/invalid/doc_number") == 1
+
+
+def _variants(record):
+    """The record and many ways to break it (each key missing, wrong types, bad patterns)."""
+    yield record
+    for key in list(record):
+        yield {k: v for k, v in record.items() if k != key}
+        for bad in (None, 5, 1.5, True, "", "x", [], ["x"], [5], {}, {"a": 1}):
+            yield {**record, key: bad}
+    yield {**record, "extra": "allowed"}
+    yield {**record, "attachments": [{"name": "a.doc", "url": None}]}
+    yield {**record, "attachments": [{"name": 5}]}
+    yield {**record, "date": "2013-11-31"}
+    yield {**record, "id": "g" + "0" * 20 + "-2"}
+
+
+def test_compiled_schema_agrees_with_jsonschema(crawler):
+    from gazette.pipelines.p30_validate import is_valid, validator
+
+    checked = 0
+    for name, raw in _records().items():
+        try:
+            record = _chain(crawler, raw)
+        except DropItem:
+            continue
+        record["id"] = "g" + "0" * 20
+        for variant in _variants(record):
+            assert is_valid(variant) == validator().is_valid(variant), (name, variant)
+            checked += 1
+    assert checked > 500
