@@ -201,6 +201,8 @@ def child(mode: str, start_url: str, workdir: str, latency_arg: str = "0") -> No
         overrides["FEEDS"] = {
             str(work / "full.jsonl"): {"format": "jsonlines", "encoding": "utf-8"}
         }
+    # extra settings for experiments, e.g. GAZETTE_BENCH_SETTINGS='{"FEEDS": {}}'
+    overrides.update(json.loads(os.environ.get("GAZETTE_BENCH_SETTINGS") or "{}"))
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)

@@ -20,7 +20,9 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "gazette.monitors.RunSummary": 510,
     "gazette.progress.Progress": 520,
+    "gazette.memory.FreezeStartupHeap": 900,
 }
+GAZETTE_GC_FREEZE = True  # keep the collector off the start-up heap (gazette.memory)
 
 # -- distributed mode: set GAZETTE_REDIS_URL (redis://host:6379/0) ----------------
 ADDONS = {
