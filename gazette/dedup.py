@@ -177,17 +177,19 @@ class Deduplicator:
 
         verdict: Verdict | None = None
         known_docno: str | None = None  # the 文号 of the notice a body/near match found
-        if curl:
-            found = state.find("url", curl)
-            if found:
-                verdict = Verdict(found[0].id, "url")
-        if verdict is None and docno:
-            for info in state.find("docno", docno):
+        exact: list[tuple[str, str]] = [
+            (kind, key) for kind, key in (("url", curl), ("docno", docno), ("body", bhash)) if key
+        ]
+        found = dict(zip((kind for kind, _ in exact), state.find_many(exact), strict=True))
+        if found.get("url"):
+            verdict = Verdict(found["url"][0].id, "url")
+        if verdict is None:
+            for info in found.get("docno", ()):
                 if _issuer_compatible(issuer, info.issuer):
                     verdict = Verdict(info.id, "docno")
                     break
-        if verdict is None and bhash:
-            for info in state.find("body", bhash):
+        if verdict is None:
+            for info in found.get("body", ()):
                 if _docno_compatible(docno, info.doc_number):
                     verdict = Verdict(info.id, "body")
                     known_docno = info.doc_number

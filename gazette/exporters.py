@@ -4,18 +4,25 @@ Scrapy's ``FileFeedStorage`` opens the feed file with Python's default 8 KiB
 buffer and the ``GzipPlugin`` keeps compressed data in zlib until the file is
 closed, so a crawl killed with SIGKILL loses the tail of its export and can
 leave half a line. :class:`FlushingJsonLinesItemExporter` writes each record
-as one line (UTF-8, no ``\\uXXXX``) and flushes after every
-``GAZETTE_EXPORT_FLUSH_EVERY`` items (default 1): the OS has every line
-before the next item is processed. With ``GAZETTE_EXPORT_GZIP=1`` it
-compresses itself and ends each flush with a zlib sync point, so a killed
-run leaves a readable gzip stream of whole lines (only the gzip trailer is
-missing; ``zcat`` warns, :func:`gazette.compact.read_jsonl` reads it).
+as one line (UTF-8, no ``\\uXXXX``) and keeps the lines of the last
+``GAZETTE_EXPORT_FLUSH_EVERY`` items (project default 100) or
+``GAZETTE_EXPORT_FLUSH_SECONDS`` (default 1 s) in memory, then writes them in
+one go and flushes: the OS has every line a second after its item at the
+latest, and the file only ever holds whole flushed batches. With
+``GAZETTE_EXPORT_GZIP=1`` it compresses itself and ends each flush with a
+zlib sync point, so a killed run leaves a readable gzip stream of whole lines
+(only the gzip trailer is missing; ``zcat`` warns,
+:func:`gazette.compact.read_jsonl` reads it).
 
 It also keeps the crawl state exact across kills (see :mod:`gazette.state`):
 before its first line it registers its file (a local ``FEEDS`` file) with the
-state's run, and after each flush it reports the ids of the lines written,
-which marks those notices exported. A notice whose line never reached the
-file stays pending and is rolled back by the next run.
+state's run; before each batch of lines reaches the file it commits the
+state (so no line can exist on disk for a notice the state would forget);
+after the batch is flushed it reports the ids written, which marks those
+notices exported. A notice whose line never reached the file stays pending
+and is rolled back by the next run. Because of that commit the dedup stage
+need not commit each new notice itself when every feed uses this exporter:
+one commit per batch instead of one per notice.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import time
 import zlib
 from typing import Any
 
@@ -49,10 +57,20 @@ def _local_path(crawler: Any, exporter: Any) -> str | None:
 
 
 class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
-    """``JsonLinesItemExporter`` + per-item flush + optional gzip."""
+    """``JsonLinesItemExporter`` + batched, committed, flushed writes + optional gzip.
+
+    ``flush_every`` lines (or lines older than ``flush_seconds``) are written
+    and flushed together; 1 writes and flushes each line at once.
+    """
 
     def __init__(
-        self, file: Any, *, flush_every: int = 1, compress: bool = False, **kwargs: Any
+        self,
+        file: Any,
+        *,
+        flush_every: int = 1,
+        flush_seconds: float = 1.0,
+        compress: bool = False,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("encoding", "utf-8")
         self._target = file
@@ -62,11 +80,14 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
             file = self._gzip
         super().__init__(file, **kwargs)
         self.flush_every = max(1, int(flush_every))
-        self._pending = 0
+        self.flush_seconds = max(0.0, float(flush_seconds))
         self.crawler: Any = None
         self._attached = False
-        self._recorder: Any = None  # gazette.state._Recorder, once the file is registered
-        self._written: list[str] = []  # ids written since the last flush
+        self._state: Any = None  # the crawl's gazette.state._Recorder: committed before writes
+        self._recorder: Any = None  # the same, once this (local) file is registered with the run
+        self._lines: list[bytes] = []  # lines not yet written
+        self._oldest = 0.0  # monotonic time of the oldest line in _lines
+        self._written: list[str] = []  # ids in _lines (reported once flushed)
 
     @classmethod
     def from_crawler(cls, crawler: Any, file: Any, **kwargs: Any) -> FlushingJsonLinesItemExporter:
@@ -74,6 +95,7 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
         exporter = cls(
             file,
             flush_every=settings.getint("GAZETTE_EXPORT_FLUSH_EVERY", 1),
+            flush_seconds=settings.getfloat("GAZETTE_EXPORT_FLUSH_SECONDS", 1.0),
             compress=settings.getbool("GAZETTE_EXPORT_GZIP", False),
             **kwargs,
         )
@@ -90,6 +112,7 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
         recorder = get_recorder(self.crawler)
         if recorder is None:
             return
+        self._state = recorder
         path = _local_path(self.crawler, self)
         if path is None:
             logger.info("gazette export: not a local file, exports recorded on item_scraped")
@@ -100,17 +123,32 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     def export_item(self, item: Any) -> None:
         if not self._attached:
             self._attach()
-        super().export_item(item)
+        if type(item) is dict and self.fields_to_export is None:
+            fields = item  # a plain dict has no field serializers: nothing to convert
+        else:
+            fields = dict(self.get_serialized_fields(item))
+        data = self.encoder.encode(fields) + "\n"
+        if not self._lines:
+            self._oldest = time.monotonic()
+        self._lines.append(data.encode(self.encoding or "utf-8"))
         if self._recorder is not None:
             nid = item.get("id") if hasattr(item, "get") else None
             if nid:
                 self._written.append(str(nid))
-        self._pending += 1
-        if self._pending >= self.flush_every:
+        if len(self._lines) >= self.flush_every or self.flush_due():
             self.flush()
 
+    def flush_due(self) -> bool:
+        """True when the oldest buffered line has waited ``flush_seconds``."""
+        return bool(self._lines) and time.monotonic() - self._oldest >= self.flush_seconds
+
     def flush(self) -> None:
-        self._pending = 0
+        """Commit the state, write the buffered lines, flush, report their ids."""
+        if self._lines:
+            if self._state is not None:
+                self._state.commit()  # the notices of these lines are durable first
+            lines, self._lines = self._lines, []
+            self.file.write(b"".join(lines))
         if self._gzip is not None:
             self._gzip.flush(zlib.Z_SYNC_FLUSH)  # also flushes the target file
         else:
@@ -123,12 +161,11 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
                 self._recorder.exported(written)
 
     def finish_exporting(self) -> None:
+        self.flush()
         super().finish_exporting()
         if self._gzip is not None:
             self._gzip.close()  # writes the trailer; the target is closed by the storage
             self._gzip = None
-        else:
-            self.flush()
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:

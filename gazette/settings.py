@@ -68,12 +68,14 @@ DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requ
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
 GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
-GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices commit at once)
+GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices: before their lines)
 GAZETTE_SKIP_SEEN_DETAIL = True
 
-# one JSON-lines file per run, flushed per item; -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz
+# one JSON-lines file per run, written in committed batches of up to 100 lines or 1 s;
+# -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz
 GAZETTE_EXPORT_GZIP = False
-GAZETTE_EXPORT_FLUSH_EVERY = 1
+GAZETTE_EXPORT_FLUSH_EVERY = 100
+GAZETTE_EXPORT_FLUSH_SECONDS = 1.0
 FEED_EXPORTERS = {
     "jsonlines": "gazette.exporters.FlushingJsonLinesItemExporter",
     "jsonl": "gazette.exporters.FlushingJsonLinesItemExporter",

@@ -49,11 +49,11 @@ class HoldBeforeExport:
         return item
 
 
-def _held_settings() -> dict[str, Any]:
+def _held_settings(**extra: Any) -> dict[str, Any]:
     from gazette import settings as project
 
     pipelines = {**project.ITEM_PIPELINES, "test_kill_resume.HoldBeforeExport": 450}
-    return {**SETTINGS, "ITEM_PIPELINES": pipelines}
+    return {**SETTINGS, "ITEM_PIPELINES": pipelines, **extra}
 
 
 def _env() -> dict[str, str]:
@@ -162,12 +162,24 @@ def test_kill_and_resume_with_state(state_runs: dict[str, Any]) -> None:
 
 def test_kill_with_notices_pending_and_resume(tmp_path: Path) -> None:
     """Kills land while notices are between the dedup stage and the export: the
-    next run rolls back those whose line is missing and exports them then."""
-    result = _kill_and_resume(tmp_path, jobdir=False, settings=_held_settings())
+    next run rolls back those whose line is missing and exports them then.
+
+    Lines are written one by one here, so the state is committed before every
+    line, with the notices still held before the export in it: each kill leaves
+    committed pending notices without a line."""
+    settings = _held_settings(GAZETTE_EXPORT_FLUSH_EVERY=1)
+    result = _kill_and_resume(tmp_path, jobdir=False, settings=settings)
     _check(result)
     logs = b"".join(f.with_suffix(".log").read_bytes() for f in result["feeds"][1:])
     rolled_back = [int(n) for n in re.findall(rb"(\d+) rolled back", logs)]
     assert len(rolled_back) == len(KILL_AT) and sum(rolled_back) > 0, rolled_back
+
+
+def test_kill_with_notices_held_and_batched_lines(tmp_path: Path) -> None:
+    """The same with the project's batched export: the held notices are either
+    committed with a batch (and rolled back when their line is missing) or not
+    committed at all (and fetched again); nothing is lost or repeated."""
+    _check(_kill_and_resume(tmp_path, jobdir=False, settings=_held_settings()))
 
 
 def test_kill_and_resume_with_jobdir(tmp_path: Path) -> None:

@@ -137,6 +137,8 @@ def _exercise(state: Any) -> list[Any]:
     out.append((state.get_notice("n2"), state.get_notice("n1")))
     out.append(state.lookup("docno", "国办发〔2023〕3号"))
     out.append(state.find("url", "b/1"))
+    out.append(state.find_many([("url", "b/1"), ("body", "nope"), ("docno", "国办发〔2023〕3号")]))
+    out.append(state.find_many([]))
     out.append(state.sources("n1"))
     out.append(list(state.iter_sources()))
     out.append(state.stats())

@@ -59,6 +59,10 @@ def test_several_notices_under_one_key(tmp_path):
     for nid in ("a", "b"):
         s.add_notice(NoticeInfo(nid, "x〔2020〕1号", nid), keys=[("docno", "x〔2020〕1号")])
     assert s.lookup("docno", "x〔2020〕1号") == ["a", "b"]
+    both, none = s.find_many([("docno", "x〔2020〕1号"), ("url", "x〔2020〕1号")])
+    assert [i.id for i in both] == ["a", "b"] and none == []
+    with pytest.raises(ValueError):
+        s.find_many([("nope", "x")])
     with pytest.raises(ValueError):
         s.lookup("nope", "x")
     with pytest.raises(KeyError):

@@ -73,7 +73,11 @@ def tidy_body(value: Any) -> str | None:
         value = "\n".join(str(v) for v in value)
     if not isinstance(value, str):
         raise Unparsable("body", value)
-    lines = (_WS_RE.sub(" ", line).strip() for line in value.replace("\r\n", "\n").split("\n"))
+    value = value.replace("\r\n", "\n")
+    if _WS_RE.search(value) is None:  # the common case: nothing to squeeze
+        lines = (line.strip() for line in value.split("\n"))
+    else:
+        lines = (_WS_RE.sub(" ", line).strip() for line in value.split("\n"))
     text = "\n".join(strip_pinyin(line) for line in lines if line)
     return text or None
 

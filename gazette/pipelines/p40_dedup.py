@@ -6,9 +6,11 @@ A copy of a known notice is dropped as ``gazette/duplicates/<kind>``
 (``url``, ``docno``, ``body``, ``near``) after being recorded as another source of
 that ``id``. See :mod:`gazette.dedup` for the rules.
 
-A new notice is stored *pending* in the state's run and committed here,
-before the item reaches the feed export: the export line can then never
-exist without the state knowing the notice (see :mod:`gazette.state`). The
+A new notice is stored *pending* in the state's run and committed before its
+line can reach a file: by the gazette exporter, before each batch of lines it
+writes, or here, per notice, when some feed uses another exporter (see
+:mod:`gazette.state`). The export line can then never exist without the state
+knowing the notice. The
 drop of a copy carries ``notice_id`` (the known notice), so that the copy's
 page is recorded as seen depending on it.
 """
@@ -21,7 +23,7 @@ from typing import Any
 from gazette.dedup import Deduplicator
 from gazette.items import complete
 from gazette.pipelines import as_dict, drop
-from gazette.state import get_state
+from gazette.state import get_recorder, get_state
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,9 @@ class DedupPipeline:
             )
             exc.notice_id = verdict.id  # type: ignore[attr-defined]
             raise exc
-        # durable (pending) before the exporter can write the line
-        self.state.commit()
+        # durable (pending) before any exporter can write the line
+        recorder = get_recorder(self.crawler)
+        if recorder is None or recorder.commit_each_notice():
+            self.state.commit()
         record["id"] = verdict.id
         return record

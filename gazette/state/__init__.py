@@ -8,11 +8,14 @@ earlier runs left pending is reconciled against their export files first.
 
 Exactly once across kills:
 
-1. the dedup stage adds a new notice *pending* in this run and commits it
-   before the item goes on to the export;
-2. :class:`gazette.exporters.FlushingJsonLinesItemExporter` registers its file
-   with the run (committed before its first line) and, once a line is written
-   and flushed, marks the notice exported (:meth:`_Recorder.exported`);
+1. the dedup stage adds a new notice *pending* in this run; the state is
+   committed before the notice's line can reach a file: by
+   :class:`gazette.exporters.FlushingJsonLinesItemExporter` before each batch
+   of lines it writes, or by the dedup stage itself, per notice, when some
+   feed uses another exporter (:meth:`_Recorder.commit_each_notice`);
+2. the gazette exporter registers its file with the run (committed before its
+   first line) and, once a batch of lines is written and flushed, marks their
+   notices exported (:meth:`_Recorder.exported`);
 3. a kill anywhere leaves either a pending notice whose line is in the file
    (the next run marks it exported) or one whose line is not (the next run
    rolls it back, so its page is fetched and exported again).
@@ -137,6 +140,33 @@ class _Recorder:
         self._uncommitted = 0
         #: gazette exporters writing local files of this run (they mark exports)
         self.exporters: list[Any] = []
+        self._feeds: Any = None  # the crawler's FeedExporter extension, once looked up
+        self._timer: Any = None  # flushes buffered lines when items stop coming
+
+    def commit(self) -> None:
+        """Commit the state now (a no-op once the state is closed)."""
+        if not self.closed:
+            self.state.commit()
+
+    def commit_each_notice(self) -> bool:
+        """True when the dedup stage must commit each new notice before passing it on:
+        some feed's exporter writes lines without committing the state first."""
+        from gazette.exporters import FlushingJsonLinesItemExporter
+
+        if self._feeds is None:
+            from scrapy.extensions.feedexport import FeedExporter
+
+            found = [
+                ext
+                for ext in getattr(getattr(self.crawler, "extensions", None), "middlewares", ())
+                if isinstance(ext, FeedExporter)
+            ]
+            self._feeds = found[0] if found else False
+        if self._feeds is False:
+            return False  # no feed export: nothing is written
+        return not all(
+            isinstance(slot.exporter, FlushingJsonLinesItemExporter) for slot in self._feeds.slots
+        )
 
     # -- called by gazette.exporters.FlushingJsonLinesItemExporter ------------
 
@@ -148,14 +178,30 @@ class _Recorder:
         self.state.add_export(path)
         self.state.commit()
         self.exporters.append(exporter)
+        self._start_timer(getattr(exporter, "flush_seconds", 0.0))
         return True
+
+    def _start_timer(self, seconds: float) -> None:
+        if self._timer is not None or seconds <= 0:
+            return
+        from twisted.internet import task
+
+        self._timer = task.LoopingCall(self._flush_due)
+        self._timer.start(seconds, now=False)
+
+    def _flush_due(self) -> None:
+        for exporter in self.exporters:
+            try:
+                if exporter.flush_due():
+                    exporter.flush()
+            except (OSError, ValueError) as exc:  # a file already closed
+                logger.debug("gazette exporter timed flush: %s", exc)
 
     def exported(self, ids: list[str]) -> None:
         """The lines of ``ids`` are written and flushed: the notices are exported."""
         if self.closed:
             return  # still pending: the next run finds the lines
-        for nid in ids:
-            self.state.mark_exported(nid)
+        self.state.mark_exported_many(ids)
 
     # -- signals -------------------------------------------------------------
 
@@ -188,6 +234,8 @@ class _Recorder:
     def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         if self.closed:
             return
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
         try:
             for exporter in self.exporters:
                 flush = getattr(exporter, "flush", None)

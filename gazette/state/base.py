@@ -206,11 +206,21 @@ class State(ABC):
     def mark_exported(self, id: str) -> None:
         """Remember that the record of ``id`` was written to an export."""
 
+    def mark_exported_many(self, ids: Iterable[str]) -> None:
+        """:meth:`mark_exported` for several notices."""
+        for id in ids:
+            self.mark_exported(id)
+
     # -- exact keys and LSH ------------------------------------------------
 
     @abstractmethod
     def find(self, kind: str, key: str) -> list[NoticeInfo]:
         """Notices registered under ``(kind, key)`` (kind in :data:`KINDS`), oldest first."""
+
+    def find_many(self, keys: Iterable[tuple[str, str]]) -> list[list[NoticeInfo]]:
+        """:meth:`find` for several ``(kind, key)`` pairs at once (one round trip
+        where the backend allows it), in the order given."""
+        return [self.find(kind, key) for kind, key in keys]
 
     def lookup(self, kind: str, key: str) -> list[str]:
         """Ids registered under ``(kind, key)``."""

@@ -431,6 +431,17 @@ class RedisState(State):
         (name,) = self._key_names([(kind, key)])
         return self._infos([str(_s(v)) for v in self.r.zrange(name, 0, -1)])
 
+    def find_many(self, keys: Iterable[tuple[str, str]]) -> list[list[NoticeInfo]]:
+        names = self._key_names(keys)
+        if not names:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for name in names:
+            pipe.zrange(name, 0, -1)
+        ids = [[str(_s(v)) for v in members] for members in pipe.execute()]
+        infos = {i.id: i for i in self._infos(list(dict.fromkeys(x for row in ids for x in row)))}
+        return [[infos[x] for x in row if x in infos] for row in ids]
+
     def add_key(self, kind: str, key: str, id: str) -> None:
         """Register ``(kind, key) -> id`` for a known notice."""
         seq, pending = self._where(id)

@@ -318,6 +318,9 @@ class SQLiteState(State):
     def mark_exported(self, id: str) -> None:
         self.db.execute("UPDATE notices SET exported=1 WHERE id=?", (id,))
 
+    def mark_exported_many(self, ids: Iterable[str]) -> None:
+        self.db.executemany("UPDATE notices SET exported=1 WHERE id=?", [(id,) for id in ids])
+
     # -- exact keys and LSH ------------------------------------------------
 
     def find(self, kind: str, key: str) -> list[NoticeInfo]:
@@ -328,6 +331,26 @@ class SQLiteState(State):
             (_h64(kind, key),),
         ).fetchall()
         return [NoticeInfo(r[0], r[1], r[2] or "", r[3], bool(r[4])) for r in rows]
+
+    def find_many(self, keys: Iterable[tuple[str, str]]) -> list[list[NoticeInfo]]:
+        pairs = list(keys)
+        for kind, _ in pairs:
+            if kind not in KINDS:
+                raise ValueError(f"unknown key kind {kind!r}")
+        if not pairs:
+            return []
+        hashes = [_h64(kind, key) for kind, key in pairs]
+        marks = ",".join("?" * len(hashes))
+        rows = self.db.execute(
+            f"SELECT k.h, {', '.join('n.' + c.strip() for c in _INFO.split(','))}"
+            f" FROM keys k JOIN notices n ON n.nid = k.nid WHERE k.h IN ({marks})"
+            " ORDER BY n.nid",
+            hashes,
+        ).fetchall()
+        found: dict[int, list[NoticeInfo]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append(NoticeInfo(r[1], r[2], r[3] or "", r[4], bool(r[5])))
+        return [list(found.get(h, ())) for h in hashes]
 
     def add_key(self, kind: str, key: str, id: str) -> None:
         """Register ``(kind, key) -> id`` for a known notice."""

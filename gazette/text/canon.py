@@ -98,6 +98,8 @@ def strip_pinyin(text: str) -> str:
     >>> strip_pinyin("2013(a) stays")
     '2013(a) stays'
     """
+    if "(" not in text and "（" not in text:  # no gloss without a bracket
+        return text
     return _PINYIN_RE.sub("", text)
 
 
@@ -175,9 +177,10 @@ def strip_chrome(text: str) -> str:
     >>> strip_chrome("来源：某某网\\n正文第一段\\n【打印本页】【关闭窗口】")
     '正文第一段'
     """
-    if _CHROME_RE.search(text) is None:
-        return text
-    return "\n".join(line for line in text.splitlines() if not is_chrome_line(line))
+    # only short lines can be chrome: long paragraphs are never searched
+    lines = text.splitlines()
+    kept = [line for line in lines if not is_chrome_line(line)]
+    return text if len(kept) == len(lines) else "\n".join(kept)
 
 
 # -- the canonical body ------------------------------------------------------
@@ -246,6 +249,7 @@ _TRACKING = frozenset(
 _JSESSION_RE = re.compile(r";jsessionid=[^?#/]*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # one URL is keyed by the middleware, the dedup and the recorder
 def canonical_url(url: str | None) -> str | None:
     """URL for exact-duplicate keys and detail fingerprints.
 
@@ -282,6 +286,7 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit(("", host, parts.path or "/", urlencode(query), ""))
 
 
+@lru_cache(maxsize=8192)
 def url_fingerprint(url: str) -> str:
     """The fingerprint of a detail page: a hash of its canonical URL.
 
