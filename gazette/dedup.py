@@ -91,6 +91,7 @@ class MinHasher:
         self.seed = seed
         self.a = template.permutations[0].astype(np.uint32)
         self.b = template.permutations[1].astype(np.uint32)
+        self.b_column = self.b.reshape(-1, 1)
         self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
         self.params = f"minhash:affine32:{num_perm}:{seed}:k{SHINGLE}:b{self.bands}:r{self.rows}"
 
@@ -106,9 +107,10 @@ class MinHasher:
         if len(hashes) == 0:
             return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         with np.errstate(over="ignore"):
-            mixed = _fmix(hashes.astype(np.uint32).reshape(-1, 1), 32)
-            phv = mixed * self.a + self.b
-        return np.asarray(phv.min(axis=0), dtype=np.uint32)
+            mixed = _fmix(hashes.astype(np.uint32), 32)
+            phv = np.multiply.outer(self.a, mixed)  # (num_perm, shingles), uint32, wraps
+            phv += self.b_column
+        return np.asarray(phv.min(axis=1), dtype=np.uint32)  # contiguous rows: fast
 
     def band_keys(self, sig: np.ndarray) -> list[int]:
         """One signed 64-bit key per LSH band (band index included)."""

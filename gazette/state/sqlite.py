@@ -286,9 +286,12 @@ class SQLiteState(State):
             ),
         )
         nid = cur.lastrowid
-        self.db.executemany(
-            "INSERT OR IGNORE INTO bands (h, nid) VALUES (?, ?)", [(b, nid) for b in bands]
-        )
+        rows = [(b, nid) for b in dict.fromkeys(bands)]
+        if rows:  # one multi-row statement: cheaper than executemany's step per row
+            self.db.execute(
+                "INSERT OR IGNORE INTO bands (h, nid) VALUES " + ",".join(["(?,?)"] * len(rows)),
+                [v for row in rows for v in row],
+            )
         self._add_keys(nid, keys)  # the first copy's URL is notices.url: no sources row
 
     def _add_keys(self, nid: int | None, keys: Iterable[tuple[str, str]]) -> None:
@@ -298,7 +301,10 @@ class SQLiteState(State):
                 raise ValueError(f"unknown key kind {kind!r}")
             rows.append((_h64(kind, key), nid))
         if rows:
-            self.db.executemany("INSERT OR IGNORE INTO keys (h, nid) VALUES (?, ?)", rows)
+            self.db.execute(
+                "INSERT OR IGNORE INTO keys (h, nid) VALUES " + ",".join(["(?,?)"] * len(rows)),
+                [v for row in rows for v in row],
+            )
 
     def get_notice(self, id: str) -> NoticeInfo | None:
         row = self.db.execute(f"SELECT {_INFO} FROM notices WHERE id=?", (id,)).fetchone()
@@ -362,6 +368,13 @@ class SQLiteState(State):
     def candidates(self, bands: Iterable[int]) -> list[NoticeInfo]:
         keys = list(bands)
         if not keys:
+            return []
+        # most notices are new: one cheap probe first, the ranking query only on a hit
+        marks = ",".join("?" * len(keys))
+        if (
+            self.db.execute(f"SELECT 1 FROM bands WHERE h IN ({marks}) LIMIT 1", keys).fetchone()
+            is None
+        ):
             return []
         # per band only the latest few notices (index range scan on (h, nid)), then
         # the ones sharing most bands: bounded work however long the history
