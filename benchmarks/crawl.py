@@ -92,8 +92,146 @@ OFFICES = ("国务院办公厅", "国务院", "国务院办公厅", "国务院")
 DOCWORDS = {"国务院办公厅": ("国办发", "国办函"), "国务院": ("国发", "国函")}
 
 
-def notice_page(n: int, rng: random.Random) -> tuple[str, str, str]:
-    """(relative path, title, html) of the n-th generated notice."""
+NAV = {
+    "国务院": ("宪法", "国务院组织机构", "国务院领导", "全体会议", "常务会议", "国务院工作规则"),
+    "总理": ("最新", "讲话", "文章", "媒体报道", "视频", "音频"),
+    "新闻": ("要闻", "专题", "政务联播", "新闻发布", "人事", "滚动"),
+    "政策": ("最新", "国务院政策文件库", "政府信息公开", "政策解读", "国务院公报", "政府白皮书"),
+    "互动": ("督查", "我向总理说句话", "政务服务投诉", "留言回复", "访谈", "征集调查"),
+    "服务": ("国家政务服务平台", "部门服务", "地方服务", "便民服务", "政务服务", "服务专题"),
+    "数据": ("宏观经济", "部门数据", "数据快递", "数据解读", "数据专题", "统计公报"),
+    "国情": ("宪法", "国旗", "国歌", "国徽", "行政区划", "历史"),
+    "专题": ("深化改革", "营商环境", "乡村振兴", "科技创新", "生态文明", "民生保障"),
+}
+FOOTER = (
+    "中国政府网微博",
+    "中国政府网微信",
+    "中国政府网客户端",
+    "网站说明",
+    "网站纠错",
+    "联系我们",
+    "网站地图",
+    "版权声明",
+    "隐私政策",
+    "全国人大",
+    "全国政协",
+    "国家监察委员会",
+    "最高人民法院",
+    "最高人民检察院",
+    "国务院部门网站",
+    "地方政府网站",
+    "驻港澳机构网站",
+    "驻外机构",
+    "媒体",
+    "中央企业网站",
+)
+STYLE = "\n".join(
+    f".{name} {{ margin: 0 auto; padding: {i}px {i * 2}px; font-size: {12 + i % 6}px; "
+    f"line-height: {20 + i}px; color: #{(i * 2713) % 0xFFFFFF:06x}; }}"
+    for i, name in enumerate(
+        "header nav nav_sub logo search crumb article title bd1 pages_content share editor "
+        "related footer footer_links copyright icp mobile_nav qrcode top_bar lang".split()
+    )
+)
+SCRIPT = """
+var _gz_share = {site: 'benchmark', channels: ['weixin', 'weibo', 'qzone'], size: 16};
+(function () {
+  var items = document.querySelectorAll('.share a');
+  for (var i = 0; i < items.length; i++) {
+    items[i].addEventListener('click', function (e) {
+      e.preventDefault();
+      var ch = this.getAttribute('data-ch');
+      window.open('/share?ch=' + ch + '&u=' + encodeURIComponent(location.href));
+    });
+  }
+  var size = document.querySelectorAll('.font-size a');
+  for (var j = 0; j < size.length; j++) {
+    size[j].onclick = function () {
+      document.getElementById('UCAP-CONTENT').style.fontSize = this.getAttribute('data-px') + 'px';
+    };
+  }
+})();
+function _gz_stat(site, page) {
+  var img = new Image();
+  img.src = '/stat.gif?s=' + site + '&p=' + encodeURIComponent(page) + '&r=' + Math.random();
+}
+_gz_stat('benchmark', location.pathname);
+"""
+
+
+def _title(n: int) -> str:
+    """A stand-in title of notice ``n`` (related-article lists)."""
+    office = OFFICES[n % len(OFFICES)]
+    return f"{office}关于{PHRASES[n % len(PHRASES)]}{ACTIONS[n % len(ACTIONS)]}的通知（{n}）"
+
+
+def _portal(title: str, content: str, meta: str, n: int, year: int) -> str:
+    """The chrome of a real portal page around ``content``: head metas, styles and
+    scripts, navigation, breadcrumb, share bar, related articles, footer (modelled on
+    the www.gov.cn policy-library page: about 25 KB, against 2-3 KB of notice text)."""
+    nav = "\n".join(
+        f'<li class="nav_item"><a href="/{i}/">{top}</a><ul class="nav_sub">'
+        + "".join(f'<li><a href="/{i}/{j}/">{sub}</a></li>' for j, sub in enumerate(subs))
+        + "</ul></li>"
+        for i, (top, subs) in enumerate(NAV.items())
+    )
+    related = "\n".join(
+        f'<li><a href="/zhengce/content/{year}-01/01/content_{5000000 + m}.htm">{_title(m)}</a>'
+        f"<span>{year}-01-{1 + m % 28:02d}</span></li>"
+        for m in (n + 1, n + 7, n + 13, n + 29, n + 31, n + 37, n + 41, n + 53)
+    )
+    footer = " | ".join(f'<a href="/about/{i}.htm">{name}</a>' for i, name in enumerate(FOOTER))
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}_国务院文件_中国政府网（基准测试）</title>
+{meta}
+<link rel="stylesheet" href="/css/common.css"><link rel="stylesheet" href="/css/article.css">
+<style>
+{STYLE}
+</style>
+<script src="/js/jquery.min.js"></script>
+<script>{SCRIPT}</script>
+</head>
+<body>
+<div class="top_bar"><a href="/wza/">无障碍</a> <a href="/big5/">繁体</a>
+<a href="/english/">English</a> <a href="/login/">登录</a> <a href="/m/">手机版</a></div>
+<div class="header"><div class="logo"><a href="/"><img src="/images/logo.png" alt="中国政府网"></a></div>
+<form class="search" action="/search/"><input name="q" placeholder="请输入关键字">
+<button type="submit">搜索</button></form>
+<ul class="nav">{nav}</ul></div>
+<div class="crumb"><a href="/">首页</a> &gt; <a href="/3/">政策</a> &gt;
+<a href="/zhengce/zhengceku/">国务院政策文件库</a> &gt; 国务院文件</div>
+<div class="article">
+{content}
+<div class="share">分享到：<a href="#" data-ch="weixin">微信</a> <a href="#" data-ch="weibo">微博</a>
+<a href="#" data-ch="qzone">QQ空间</a>
+<span class="font-size">字号：<a href="#" data-px="18">大</a> <a href="#" data-px="16">中</a>
+<a href="#" data-px="14">小</a></span>
+<a href="/wzjc/">【我要纠错】</a> <a href="javascript:window.print()">【打印本页】</a>
+<a href="javascript:window.close()">【关闭窗口】</a></div>
+<div class="editor">责任编辑：基准</div>
+<div class="related"><h3>相关稿件</h3><ul>
+{related}
+</ul></div>
+</div>
+<div class="footer"><div class="footer_links">{footer}</div>
+<div class="copyright">主办单位：基准测试站点（内容系生成） 网站标识码 bm00000000</div>
+<div class="icp">京ICP备00000000号 京公网安备00000000000000号</div>
+<div class="qrcode"><img src="/images/qr.png" alt="扫一扫在手机上查看当前页面"></div></div>
+<script>_gz_stat('benchmark-footer', location.pathname);</script>
+</body></html>
+"""
+
+
+def notice_page(n: int, rng: random.Random, style: str = "portal") -> tuple[str, str, str]:
+    """(relative path, title, html) of the n-th generated notice.
+
+    ``portal``: a page the size and shape of a real government portal's (navigation,
+    metadata table, 2-3 KB of notice text, share bar, related articles, footer,
+    scripts: about 25 KB); ``minimal``: the metadata table and the notice only (3 KB).
+    """
     a, b, c = rng.sample(PHRASES, 3)
     office = OFFICES[n % len(OFFICES)]
     word = DOCWORDS[office][n % 2]
@@ -107,15 +245,13 @@ def notice_page(n: int, rng: random.Random) -> tuple[str, str, str]:
         f"二、有关部门要加强{b}统筹，安排专项资金{n * 13 % 900 + 100}万元，支持{c}试点{n % 9 + 1}个。",
         f"三、强化督促检查，对{a}工作成效明显的地区给予表扬，对工作不力的{n % 5 + 1}类情形严肃问责。",
     ]
-    for _ in range(3):  # free text: keeps the generated notices apart for dedup
+    # free text keeps the generated notices apart for dedup; a real notice runs to a
+    # few thousand characters
+    for _ in range(3 if style == "minimal" else 9):
         paras.append("，".join(rng.sample(VOCAB, 24)) + "。")
     body = "\n".join(f"<p>{p}</p>" for p in paras)
     path = f"zhengce/content/{year}-{month:02d}/{day:02d}/content_{5000000 + n}.htm"
-    page = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}_国务院文件</title></head>
-<body>
-<div class="header"><a href="/">首页</a> <a href="/zhengce/zhengceku/">政策库</a></div>
-<table class="bd1">
+    table = f"""<table class="bd1">
 <tr><td><b>索　引　号：</b></td><td>000014349/{year}-{n:05d}</td><td><b>主题分类：</b></td><td>综合政务</td></tr>
 <tr><td><b>发文机关：</b></td><td>{office}</td><td><b>成文日期：</b></td><td>{year}年{month:02d}月{day:02d}日</td></tr>
 <tr><td><b>标　　题：</b></td><td colspan="3">{title}</td></tr>
@@ -127,19 +263,34 @@ def notice_page(n: int, rng: random.Random) -> tuple[str, str, str]:
 {body}
 <p style="text-align:right">{office}</p>
 <p style="text-align:right">{year}年{month}月{day}日</p>
-</div>
+</div>"""
+    if style == "minimal":
+        page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}_国务院文件</title></head>
+<body>
+<div class="header"><a href="/">首页</a> <a href="/zhengce/zhengceku/">政策库</a></div>
+{table}
 <div class="footer">基准测试站点，内容系生成</div>
 </body></html>
 """
+    else:
+        meta = (
+            f'<meta name="ArticleTitle" content="{title}">\n'
+            f'<meta name="PubDate" content="{year}-{month:02d}-{day:02d} 10:00">\n'
+            f'<meta name="ContentSource" content="{office}">\n'
+            f'<meta name="keywords" content="{a},{b},{c}">\n'
+            f'<meta name="description" content="{title}">'
+        )
+        page = _portal(title, table, meta, n, year)
     return path, title, page
 
 
-def generate_site(root: Path, notices: int, per_page: int) -> int:
+def generate_site(root: Path, notices: int, per_page: int, style: str = "portal") -> int:
     """Write the site; → number of list pages."""
     rng = random.Random(20240222)
     items = []
     for n in range(notices):
-        path, title, page = notice_page(n, rng)
+        path, title, page = notice_page(n, rng, style)
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
