@@ -233,13 +233,9 @@ class Deduplicator:
                 state.adopt_doc_number(verdict.id, docno)
             return verdict
 
-        nid = make_id(docno, issuer, bhash)
-        base, n = nid, 1
-        while state.has_notice(nid):
-            n += 1
-            nid = f"{base}-{n}"
         if docno:
             keys.append(("docno", docno))
-        info = NoticeInfo(nid, docno, issuer, None if sig is None else sig.tobytes())
-        state.add_notice(info, bands, url, keys)
-        return Verdict(nid, "new")
+        info = NoticeInfo(
+            make_id(docno, issuer, bhash), docno, issuer, None if sig is None else sig.tobytes()
+        )
+        return Verdict(state.add_new_notice(info, bands, url, keys), "new")

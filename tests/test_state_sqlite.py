@@ -63,6 +63,9 @@ def test_several_notices_under_one_key(tmp_path):
     assert [i.id for i in both] == ["a", "b"] and none == []
     with pytest.raises(ValueError):
         s.find_many([("nope", "x")])
+    assert s.add_new_notice(NoticeInfo("a"), bands=[1], keys=[("body", "h")]) == "a-2"
+    assert s.add_new_notice(NoticeInfo("a")) == "a-3"
+    assert s.lookup("body", "h") == ["a-2"] and [i.id for i in s.candidates([1])] == ["a-2"]
     with pytest.raises(ValueError):
         s.lookup("nope", "x")
     with pytest.raises(KeyError):

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gazette.state.runs import Reconciled, RunInfo, find_ids, owner_alive, owner_token
@@ -193,6 +193,22 @@ class State(ABC):
         Within a run (:meth:`begin_run`) the notice is pending until
         :meth:`mark_exported` (unless ``info.exported``); dedup sees it at once.
         """
+
+    def add_new_notice(
+        self,
+        info: NoticeInfo,
+        bands: Iterable[int] = (),
+        url: str | None = None,
+        keys: Iterable[tuple[str, str]] = (),
+    ) -> str:
+        """:meth:`add_notice` under ``info.id``, or ``<id>-2``, ``-3``… when that id
+        is taken (two documents whose first copies give the same id); → the id used."""
+        base, n, id = info.id, 1, info.id
+        while self.has_notice(id):
+            n += 1
+            id = f"{base}-{n}"
+        self.add_notice(replace(info, id=id), bands, url, keys)
+        return id
 
     @abstractmethod
     def get_notice(self, id: str) -> NoticeInfo | None:

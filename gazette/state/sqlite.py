@@ -32,6 +32,7 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +294,25 @@ class SQLiteState(State):
                 [v for row in rows for v in row],
             )
         self._add_keys(nid, keys)  # the first copy's URL is notices.url: no sources row
+
+    def add_new_notice(
+        self,
+        info: NoticeInfo,
+        bands: Iterable[int] = (),
+        url: str | None = None,
+        keys: Iterable[tuple[str, str]] = (),
+    ) -> str:
+        # no look-up first: the UNIQUE id refuses a taken one (the notices row is the
+        # first statement of add_notice, so nothing else was written)
+        bands, keys = list(bands), list(keys)
+        base, n, id = info.id, 1, info.id
+        while True:
+            try:
+                self.add_notice(replace(info, id=id) if id != info.id else info, bands, url, keys)
+                return id
+            except sqlite3.IntegrityError:
+                n += 1
+                id = f"{base}-{n}"
 
     def _add_keys(self, nid: int | None, keys: Iterable[tuple[str, str]]) -> None:
         rows = []

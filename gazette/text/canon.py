@@ -120,12 +120,12 @@ def canon_brackets(text: str) -> str:
 
 _DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0"}
 _DIGIT.update({c: str(i) for i, c in enumerate("零一二三四五六七八九") if i})
-_YEAR_CN_RE = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")
-# a month or day number: 1-3 numerals before 月/日/号, not preceded by another
-# numeral (checked in _small_sub: a leading character class lets the regex engine
-# skip ahead fast, a leading look-behind would be tried at every position)
-_SMALL_CN_RE = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号號])")
+_YEAR_CN_RE = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")  # the rule, for reference
+_YEAR_DIGITS = frozenset("〇零○一二三四五六七八九")
+# a month or day number: 1-3 numerals before 月/日/号, not preceded by another numeral
+_SMALL_DIGITS = frozenset("一二三四五六七八九十")
 _NUMERAL_BEFORE = frozenset("一二三四五六七八九十百千万亿")
+_DAY_ANCHOR_RE = re.compile("[月日号號]")
 
 
 def _small_int(s: str) -> str:
@@ -144,23 +144,42 @@ def _small_int(s: str) -> str:
     return str(t * 10 + u)
 
 
-def _small_sub(m: re.Match[str]) -> str:
-    start = m.start()
-    if start and m.string[start - 1] in _NUMERAL_BEFORE:
-        return m.group(0)  # part of a longer number (百二十日...): left alone
-    return _small_int(m.group(0))
-
-
 def canonical_numerals(text: str) -> str:
     """Chinese numerals of years, months and days as ASCII digits.
 
+    Years: four numerals right before 年; months and days: one to three numerals
+    right before 月, 日, 号 or 號 that do not continue a longer number. Found
+    from the few 年/月/日/号 of a text rather than by a regex tried at every
+    position.
+
     >>> canonical_numerals("二〇一三年十一月二十三日")
     '2013年11月23日'
-    >>> canonical_numerals("第一条 统一")
-    '第一条 统一'
+    >>> canonical_numerals("第一条 统一 一百二十日 十一一日")
+    '第一条 统一 一百二十日 十一一日'
     """
-    text = _YEAR_CN_RE.sub(lambda m: "".join(_DIGIT.get(c, c) for c in m.group(1)), text)
-    return _SMALL_CN_RE.sub(_small_sub, text)
+    if "年" in text:
+        parts, last = [], 0
+        i = text.find("年")
+        while i != -1:
+            if i >= 4 and all(c in _YEAR_DIGITS for c in text[i - 4 : i]):
+                parts += (text[last : i - 4], "".join(_DIGIT.get(c, c) for c in text[i - 4 : i]))
+                last = i
+            i = text.find("年", i + 1)
+        if parts:
+            text = "".join(parts) + text[last:]
+    parts, last = [], 0
+    for m in _DAY_ANCHOR_RE.finditer(text):
+        i = m.start()
+        start = i
+        while start > i - 4 and start > 0 and text[start - 1] in _SMALL_DIGITS:
+            start -= 1
+        if start == i or i - start > 3:  # no numeral, or a run too long for a day
+            continue
+        if start and text[start - 1] in _NUMERAL_BEFORE:
+            continue  # part of a longer number (百二十日...): left alone
+        parts += (text[last:start], _small_int(text[start:i]))
+        last = i
+    return "".join(parts) + text[last:] if parts else text
 
 
 # -- chrome lines ------------------------------------------------------------
