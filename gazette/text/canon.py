@@ -157,8 +157,9 @@ def canonical_numerals(text: str) -> str:
     >>> canonical_numerals("第一条 统一 一百二十日 十一一日")
     '第一条 统一 一百二十日 十一一日'
     """
+    parts: list[str] = []
+    last = 0
     if "年" in text:
-        parts, last = [], 0
         i = text.find("年")
         while i != -1:
             if i >= 4 and all(c in _YEAR_DIGITS for c in text[i - 4 : i]):
@@ -167,7 +168,7 @@ def canonical_numerals(text: str) -> str:
             i = text.find("年", i + 1)
         if parts:
             text = "".join(parts) + text[last:]
-    parts, last = [], 0
+            parts, last = [], 0
     for m in _DAY_ANCHOR_RE.finditer(text):
         i = m.start()
         start = i
