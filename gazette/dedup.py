@@ -73,11 +73,13 @@ def shingle_hashes(canon: str, k: int = SHINGLE) -> np.ndarray:
     n = len(codes)
     k = min(k, n)
     m = n - k + 1
-    h = np.zeros(m, dtype=np.uint64)
-    for j in range(k):
-        h = h * _P + codes[j : j + m]
+    h = codes[:m].copy()
+    for j in range(1, k):  # Horner, in place: h = h * P + codes[j:j+m]
+        np.multiply(h, _P, out=h)
+        np.add(h, codes[j : j + m], out=h)
     h ^= h >> np.uint64(29)
-    return (h ^ (h >> np.uint64(32))).astype(np.uint32)
+    h ^= h >> np.uint64(32)
+    return h.astype(np.uint32)
 
 
 class MinHasher:
@@ -93,6 +95,9 @@ class MinHasher:
         self.b = template.permutations[1].astype(np.uint32)
         self.b_column = self.b.reshape(-1, 1)
         self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        self._band_hashers = [
+            hashlib.blake2b(digest_size=8, person=b"b%d" % i) for i in range(self.bands)
+        ]
         self.params = f"minhash:affine32:{num_perm}:{seed}:k{SHINGLE}:b{self.bands}:r{self.rows}"
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
@@ -114,11 +119,12 @@ class MinHasher:
 
     def band_keys(self, sig: np.ndarray) -> list[int]:
         """One signed 64-bit key per LSH band (band index included)."""
-        raw = sig[: self.bands * self.rows].reshape(self.bands, self.rows).tobytes()
+        raw = sig[: self.bands * self.rows].tobytes()
         step = self.rows * 4
         keys = []
-        for i in range(self.bands):
-            d = hashlib.blake2b(raw[i * step : (i + 1) * step], digest_size=8, person=b"b%d" % i)
+        for i, h in enumerate(self._band_hashers):
+            d = h.copy()  # blake2b(digest_size=8, person=b"b<i>"), set up once
+            d.update(raw[i * step : (i + 1) * step])
             keys.append(int.from_bytes(d.digest(), "little", signed=True))
         return keys
 

@@ -215,3 +215,20 @@ def test_exporter_marks_notices_exported_once_flushed(tmp_path):
     assert state._runs() == []  # nothing pending: the run is forgotten
     state.close()
     assert feed.read_text("utf-8").count("\n") == 3
+
+
+def test_hash_values_are_pinned():
+    """States keep band keys and signatures: any rewrite of the hashing for speed
+    must give these exact values (else existing states stop matching)."""
+    mh = MinHasher()
+    text = "各地级以上市人民政府各县市区人民政府省政府各部门各直属机构经省人民政府同意现将有关事项通知如下"
+    hashes = shingle_hashes(text)
+    sig = mh.signature(hashes)
+    assert mh.params == "minhash:affine32:64:1:k5:b14:r4"
+    assert hashes[:4].tolist() == [2970459104, 2670785655, 3287169598, 2011968547]
+    assert sig[:4].tolist() == [17123945, 43476991, 280916059, 39213936]
+    assert mh.band_keys(sig)[:3] == [
+        9210015648396313433,
+        -8905063649461146740,
+        2530734825023108828,
+    ]
