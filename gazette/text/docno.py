@@ -257,6 +257,7 @@ def _only_edges(s: str) -> bool:
     return _EDGE_RE.fullmatch(s) is not None
 
 
+@lru_cache(maxsize=4096)  # the same 文号 is canonicalised by the loader, normalize, copies
 def canonical(raw: str) -> str | None:
     """Canonicalise one printed document number, or None.
 
