@@ -91,3 +91,58 @@ def test_gzip_switch_names_the_file():
     assert uri_params({"name": "x"}, _Spider())["gz"] == ".gz"
     _Spider.crawler.settings = Settings({})
     assert uri_params({"name": "x"}, _Spider())["gz"] == ""
+
+
+class _Order:
+    """Stands for the crawl state's recorder: notes commits and exported marks."""
+
+    def __init__(self, path):
+        self.path = path
+        self.events = []
+
+    def commit(self):
+        self.events.append(("commit", self.path.read_bytes().count(b"\n")))
+
+    def exported(self, ids):
+        self.events.append(("exported", list(ids)))
+
+
+def test_batches_are_committed_before_they_are_written(tmp_path):
+    path = tmp_path / "out.jsonl"
+    fh = path.open("ab")
+    exporter = FlushingJsonLinesItemExporter(fh, encoding="utf-8", flush_every=3)
+    exporter.start_exporting()
+    exporter._attached = True
+    exporter._state = exporter._recorder = recorder = _Order(path)
+    for item in _items(7):
+        exporter.export_item(item)
+    assert path.read_bytes().count(b"\n") == 6  # two batches written, one line held
+    exporter.finish_exporting()
+    fh.close()
+    assert recorder.events == [
+        ("commit", 0),
+        ("exported", ["g0", "g1", "g2"]),
+        ("commit", 3),
+        ("exported", ["g3", "g4", "g5"]),
+        ("commit", 6),
+        ("exported", ["g6"]),
+    ]
+
+
+def test_held_lines_are_flushed_once_old(tmp_path):
+    import time
+
+    path = tmp_path / "out.jsonl"
+    fh = path.open("ab")
+    exporter = FlushingJsonLinesItemExporter(
+        fh, encoding="utf-8", flush_every=100, flush_seconds=0.05
+    )
+    exporter.start_exporting()
+    exporter.export_item(_items(1)[0])
+    assert path.read_bytes() == b"" and not exporter.flush_due()
+    time.sleep(0.06)
+    assert exporter.flush_due()  # the recorder's timer flushes what is due
+    exporter.export_item(_items(2)[1])  # ... and so does the next item
+    assert path.read_bytes().count(b"\n") == 2
+    exporter.finish_exporting()
+    fh.close()
