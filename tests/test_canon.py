@@ -81,6 +81,7 @@ def test_canonical_body_never_fails_and_is_alnum(text):
     assert not re.search(r"[\W_]", out)
 
 
+_OLD_YEAR_CN_RE = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")
 _OLD_SMALL_CN_RE = re.compile(
     r"(?<![一二三四五六七八九十百千万亿])([一二三四五六七八九十]{1,3})(?=[月日号號])"
 )
@@ -88,9 +89,7 @@ _OLD_SMALL_CN_RE = re.compile(
 
 def _old_numerals(text):
     """The first implementation (a leading look-behind): the reference."""
-    text = canon._YEAR_CN_RE.sub(
-        lambda m: "".join(canon._DIGIT.get(c, c) for c in m.group(1)), text
-    )
+    text = _OLD_YEAR_CN_RE.sub(lambda m: "".join(canon._DIGIT.get(c, c) for c in m.group(1)), text)
     return _OLD_SMALL_CN_RE.sub(lambda m: canon._small_int(m.group(1)), text)
 
 

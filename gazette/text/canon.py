@@ -120,7 +120,6 @@ def canon_brackets(text: str) -> str:
 
 _DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0"}
 _DIGIT.update({c: str(i) for i, c in enumerate("零一二三四五六七八九") if i})
-_YEAR_CN_RE = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")  # the rule, for reference
 _YEAR_DIGITS = frozenset("〇零○一二三四五六七八九")
 # a month or day number: 1-3 numerals before 月/日/号, not preceded by another numeral
 _SMALL_DIGITS = frozenset("一二三四五六七八九十")
