@@ -287,3 +287,67 @@ def test_version_2_file_is_upgraded(tmp_path):
     s.begin_run()
     assert s.get_notice("old") is not None  # not in a run: never rolled back
     s.close()
+
+
+# -- the key filter: skipped queries, never a missed key ---------------------------
+
+
+def test_key_filter_skips_queries_for_new_keys_and_misses_nothing(tmp_path):
+    import random
+
+    s = SQLiteState(tmp_path / "s.sqlite3")
+    plain = SQLiteState(":memory:")
+    plain._filter_off = True  # the reference: every look-up queries
+    rng = random.Random(7)
+    for i in range(300):
+        bands = [rng.getrandbits(64) - 2**63 for _ in range(3)]
+        keys = [("url", f"h/{i}"), ("body", f"{rng.getrandbits(40):x}")]
+        for state in (s, plain):
+            state.add_notice(NoticeInfo(f"n{i}"), bands=bands, keys=keys)
+        if i % 50 == 0:  # the filter is built on the first look-up, then kept up to date
+            assert s.find("url", f"h/{i}")[0].id == f"n{i}"
+    queries = []
+    s.db.set_trace_callback(queries.append)
+    for i in range(0, 330, 7):
+        url = ("url", f"h/{i}")
+        assert [n.id for n in s.find_many([url])[0]] == [n.id for n in plain.find_many([url])[0]]
+    probes = [rng.getrandbits(64) - 2**63 for _ in range(200)]
+    queries.clear()
+    assert s.candidates(probes) == plain.candidates(probes) == []
+    assert s.find_many([("url", "h/new"), ("body", "new")]) == [[], []]
+    assert queries == ["PRAGMA data_version"] * 2  # no look-up query
+    assert len(s.find_many([("url", "h/12")])[0]) == 1
+    assert len(queries) == 4
+
+
+def test_key_filter_is_set_aside_when_another_connection_writes(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    a = SQLiteState(path)
+    a.add_notice(NoticeInfo("a"), bands=[1], keys=[("url", "h/a")])
+    a.commit()
+    assert a.find("url", "h/b") == []  # builds a's filter
+    b = SQLiteState(path)
+    b.add_notice(NoticeInfo("b"), bands=[2], keys=[("url", "h/b")])
+    b.commit()
+    assert [n.id for n in a.find("url", "h/b")] == ["b"]
+    assert [n.id for n in a.candidates([2])] == ["b"]
+    assert a._filter is None and a._filter_off
+    a.close()
+    b.close()
+
+
+def test_key_filter_is_rebuilt_past_its_planned_load(tmp_path, monkeypatch):
+    from gazette.state import keyfilter
+
+    monkeypatch.setattr(keyfilter, "MIN_KEYS", 8)
+    monkeypatch.setattr("gazette.state.sqlite.bits_for", keyfilter.bits_for)
+    s = SQLiteState(tmp_path / "s.sqlite3")
+    assert s.candidates([5]) == []
+    small = s._filter.nbits
+    for i in range(100):
+        s.add_notice(NoticeInfo(f"n{i}"), bands=[i], keys=[("url", f"h/{i}")])
+    assert [n.id for n in s.candidates([99])] == ["n99"]  # rebuilt here
+    assert s._filter.nbits > small and s._filter.count == 200
+    assert all(s.find("url", f"h/{i}") for i in range(100))
+    s.reset()
+    assert s._filter is None and s.find("url", "h/1") == []

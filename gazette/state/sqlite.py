@@ -2,7 +2,11 @@
 
 Every lookup is an indexed query, so memory stays bounded (SQLite's page
 cache, :data:`CACHE_KIB`) whatever the history size; nothing is mirrored in a
-Python dict. The file is opened in WAL mode with ``synchronous=NORMAL``: a
+Python dict. A fixed-size Bloom filter of the key and band hashes
+(:mod:`gazette.state.keyfilter`, built on the first look-up) skips the
+queries for keys the state certainly lacks: most records of a crawl are new.
+When another connection writes to the file (``PRAGMA data_version``), the
+filter no longer knows every key and is set aside: every look-up queries. The file is opened in WAL mode with ``synchronous=NORMAL``: a
 killed process loses at most the transaction in progress, never the file.
 
 Within a run (:meth:`~gazette.state.base.State.begin_run`) a new notice is
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from gazette.state.base import KINDS, MAX_CANDIDATES, NoticeInfo, Source, State
+from gazette.state.keyfilter import BITS_PER_KEY, MAX_BITS, KeyFilter, bits_for
 from gazette.state.runs import RunInfo
 
 #: SQLite page cache per connection, KiB
@@ -89,6 +95,8 @@ ALTER TABLE seen ADD COLUMN nid INTEGER;
 _INFO = "id, doc_number, issuer, sig, exported"
 _TABLES = ("meta", "notices", "keys", "bands", "seen", "sources", "runs")
 
+logger = logging.getLogger(__name__)
+
 
 def _h64(*parts: str) -> int:
     """A signed 64-bit hash of a key (SQLite INTEGER)."""
@@ -119,6 +127,9 @@ class SQLiteState(State):
         self.db = sqlite3.connect(
             self.location, isolation_level="DEFERRED", check_same_thread=False
         )
+        self._filter: KeyFilter | None = None  # built on the first look-up
+        self._filter_off = False  # another connection writes: query every time
+        self._data_version: int | None = None
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA wal_autocheckpoint=16384")  # 64 MiB of WAL between checkpoints
@@ -157,6 +168,7 @@ class SQLiteState(State):
         self.set_meta("schema_version", SCHEMA_VERSION)
         self.db.commit()
         self.run = None
+        self._filter = None
 
     def commit(self) -> None:
         self.db.commit()
@@ -234,6 +246,43 @@ class SQLiteState(State):
             self.db.execute("DELETE FROM temp.lost")
         self.db.execute("DELETE FROM runs WHERE run=?", (int(run),))
 
+    # -- the key filter ------------------------------------------------------
+
+    def _key_filter(self) -> KeyFilter | None:
+        """The Bloom filter of every key and band hash, or None when it is set aside."""
+        if self._filter_off:
+            return None
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._filter is not None and version != self._data_version:
+            # another connection committed: keys this filter never saw may exist
+            logger.info("%s: written by another connection; look-ups query every key", self)
+            self._filter, self._filter_off = None, True
+            return None
+        if self._filter is None or (
+            self._filter.count > self._filter.nbits // BITS_PER_KEY
+            and self._filter.nbits < MAX_BITS
+        ):  # first look-up, or past the planned load: (re)build from the tables
+            self._filter = self._build_filter()
+            self._data_version = version
+        return self._filter
+
+    def _build_filter(self) -> KeyFilter:
+        import numpy as np
+
+        count = sum(
+            int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in ("keys", "bands")
+        )
+        keys = KeyFilter(bits_for(count))
+        for table in ("keys", "bands"):
+            cur = self.db.execute(f"SELECT h FROM {table}")
+            while rows := cur.fetchmany(1 << 16):
+                keys.add_array(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+        return keys
+
+    def __str__(self) -> str:
+        return f"state {self.location}"
+
     # -- detail pages ------------------------------------------------------
 
     def is_seen(self, fingerprint: str) -> bool:
@@ -288,6 +337,8 @@ class SQLiteState(State):
         )
         nid = cur.lastrowid
         rows = [(b, nid) for b in dict.fromkeys(bands)]
+        if self._filter is not None:
+            self._filter.add_many(b for b, _ in rows)
         if rows:  # one multi-row statement: cheaper than executemany's step per row
             self.db.execute(
                 "INSERT OR IGNORE INTO bands (h, nid) VALUES " + ",".join(["(?,?)"] * len(rows)),
@@ -320,6 +371,8 @@ class SQLiteState(State):
             if kind not in KINDS:
                 raise ValueError(f"unknown key kind {kind!r}")
             rows.append((_h64(kind, key), nid))
+        if self._filter is not None:
+            self._filter.add_many(h for h, _ in rows)
         if rows:
             self.db.execute(
                 "INSERT OR IGNORE INTO keys (h, nid) VALUES " + ",".join(["(?,?)"] * len(rows)),
@@ -352,9 +405,13 @@ class SQLiteState(State):
     def find(self, kind: str, key: str) -> list[NoticeInfo]:
         if kind not in KINDS:
             raise ValueError(f"unknown key kind {kind!r}")
+        h = _h64(kind, key)
+        keys = self._key_filter()
+        if keys is not None and h not in keys:
+            return []
         rows = self.db.execute(
             f"SELECT {_INFO} FROM notices WHERE nid IN (SELECT nid FROM keys WHERE h=?) ORDER BY nid",
-            (_h64(kind, key),),
+            (h,),
         ).fetchall()
         return [NoticeInfo(r[0], r[1], r[2] or "", r[3], bool(r[4])) for r in rows]
 
@@ -366,6 +423,9 @@ class SQLiteState(State):
         if not pairs:
             return []
         hashes = [_h64(kind, key) for kind, key in pairs]
+        known = self._key_filter()
+        if known is not None and not known.may_contain_any(hashes):
+            return [[] for _ in hashes]
         marks = ",".join("?" * len(hashes))
         rows = self.db.execute(
             f"SELECT k.h, {', '.join('n.' + c.strip() for c in _INFO.split(','))}"
@@ -388,6 +448,9 @@ class SQLiteState(State):
     def candidates(self, bands: Iterable[int]) -> list[NoticeInfo]:
         keys = list(bands)
         if not keys:
+            return []
+        known = self._key_filter()
+        if known is not None and not known.may_contain_any(keys):
             return []
         # per band only the latest few notices (index range scan on (h, nid)), then
         # the ones sharing most bands: bounded work however long the history
