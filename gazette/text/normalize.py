@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
 
 #: a pinyin gloss injected after a Han character: 發(fā), 南(nán), 沙（shā）
 PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,6}[)）]")
@@ -68,17 +71,51 @@ def nfkc(text: str) -> str:
 
 
 _T2S = None
+#: shorter texts are converted at once; longer ones are first checked for characters t2s changes
+_T2S_CHECK_FROM = 128
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> Any:
+    """Which BMP code points OpenCC's t2s may change (numpy bool array), or None.
+
+    From ``gazette/data/opencc_t2s_chars.txt`` (``scripts/opencc_t2s_chars.py``);
+    None when the installed OpenCC is not the version the file was made from.
+    """
+    import numpy as np
+    import opencc
+
+    lines = (files("gazette") / "data" / "opencc_t2s_chars.txt").read_text("utf-8").splitlines()
+    if lines[0].split()[:3] != ["#", "opencc", str(opencc.__version__)]:
+        return None
+    table = np.zeros(0x10000, dtype=bool)
+    codes = [ord(c) for c in "".join(lines[1:])]
+    table[[c for c in codes if c < 0x10000]] = True
+    return table
 
 
 def simplified(text: str) -> str:
     """Traditional -> simplified characters (OpenCC ``t2s``, built on first use).
 
+    A long text with none of the characters t2s changes (the usual notice)
+    is returned as it is, without the conversion.
+
     >>> simplified("滬府發〔2017〕92號 關於")
     '沪府发〔2017〕92号 关于'
+    >>> long = "关于进一步加强政府信息公开工作的通知。" * 20
+    >>> simplified(long) is long, simplified(long + "發") == long + "发"
+    (True, True)
     """
     global _T2S
     if _T2S is None:
         import opencc
 
         _T2S = opencc.OpenCC("t2s")
+    if len(text) >= _T2S_CHECK_FROM and (table := _t2s_table()) is not None:
+        import numpy as np
+
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        # beyond the BMP (rare) the conversion runs
+        if int(codes.max()) < 0x10000 and not table[codes].any():
+            return text
     return str(_T2S.convert(text))
