@@ -130,6 +130,7 @@ class SQLiteState(State):
         self._filter: KeyFilter | None = None  # built on the first look-up
         self._filter_off = False  # another connection writes: query every time
         self._data_version: int | None = None
+        self._version_checked = False  # in the open write transaction
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA wal_autocheckpoint=16384")  # 64 MiB of WAL between checkpoints
@@ -172,6 +173,7 @@ class SQLiteState(State):
 
     def commit(self) -> None:
         self.db.commit()
+        self._version_checked = False
 
     def close(self) -> None:
         try:
@@ -252,7 +254,12 @@ class SQLiteState(State):
         """The Bloom filter of every key and band hash, or None when it is set aside."""
         if self._filter_off:
             return None
+        if self._version_checked and self.db.in_transaction and self._filter is not None:
+            # checked in this write transaction, which holds the WAL write lock:
+            # no other connection can commit before ours
+            return self._filter
         version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        self._version_checked = self.db.in_transaction
         if self._filter is not None and version != self._data_version:
             # another connection committed: keys this filter never saw may exist
             logger.info("%s: written by another connection; look-ups query every key", self)
