@@ -91,6 +91,7 @@ class MinHasher:
         template = MinHash(num_perm=num_perm, seed=seed)
         self.num_perm = num_perm
         self.seed = seed
+        self.threshold = threshold
         self.a = template.permutations[0].astype(np.uint32)
         self.b = template.permutations[1].astype(np.uint32)
         self.b_column = self.b.reshape(-1, 1)
@@ -137,6 +138,34 @@ class MinHasher:
         return float(np.count_nonzero(a == other)) / len(a)
 
 
+@dataclass(frozen=True)
+class BodyPrints:
+    """What dedup needs from a body: the exact hash and, when long enough, the
+    MinHash signature and its LSH band keys. Pure computation (no state), so it
+    can run in another process (:mod:`gazette.hashing`)."""
+
+    bhash: str  # "" for an empty canonical body
+    near: bool  # long enough for near-duplicate matching
+    signature: bytes | None = None
+    bands: tuple[int, ...] = ()
+
+
+def body_prints(body: str | None, hasher: MinHasher) -> BodyPrints:
+    """:class:`BodyPrints` of a body (the signature only when it is long enough).
+
+    >>> p = body_prints("各地级以上市人民政府：" * 5, MinHasher())
+    >>> p.near, len(p.bhash), len(p.signature), len(p.bands)
+    (True, 32, 256, 14)
+    >>> short = body_prints("短", MinHasher()); short.near, short.signature, short.bands
+    (False, None, ())
+    """
+    canon = canonical_body(body)
+    if len(canon) < MIN_NEAR_CHARS:
+        return BodyPrints(body_hash(canon) if canon else "", False)
+    sig = hasher.signature(shingle_hashes(canon))
+    return BodyPrints(body_hash(canon), True, sig.tobytes(), tuple(hasher.band_keys(sig)))
+
+
 def make_id(doc_number: str | None, issuer: str, bhash: str) -> str:
     """Stable id of a notice from its first copy.
 
@@ -173,15 +202,24 @@ class Deduplicator:
                 "start over with GAZETTE_STATE_RESET=1"
             )
 
-    def check(self, record: dict[str, Any]) -> Verdict:
-        """Classify ``record`` (a dict with the Notice keys) and record it."""
+    def check(self, record: dict[str, Any], prints: BodyPrints | None = None) -> Verdict:
+        """Classify ``record`` (a dict with the Notice keys) and record it.
+
+        ``prints``: the :func:`body_prints` of its body, when computed
+        elsewhere; else what is needed is computed here.
+        """
         state = self.state
         url = record.get("url")
         curl = canonical_url(url) if url else None
         docno = record.get("doc_number") or None
         issuer = canonical_issuer(record.get("issuer"))
-        canon = canonical_body(record.get("body"))
-        bhash = body_hash(canon) if canon else ""
+        canon = ""
+        if prints is None:
+            canon = canonical_body(record.get("body"))
+            bhash = body_hash(canon) if canon else ""
+            near = len(canon) >= MIN_NEAR_CHARS
+        else:
+            bhash, near = prints.bhash, prints.near
 
         verdict: Verdict | None = None
         known_docno: str | None = None  # the 文号 of the notice a body/near match found
@@ -204,9 +242,13 @@ class Deduplicator:
                     break
         sig: np.ndarray | None = None
         bands: list[int] = []
-        if verdict is None and len(canon) >= MIN_NEAR_CHARS:
-            sig = self.hasher.signature(shingle_hashes(canon))
-            bands = self.hasher.band_keys(sig)
+        if verdict is None and near:
+            if prints is not None and prints.signature is not None:
+                sig = np.frombuffer(prints.signature, dtype=np.uint32)
+                bands = list(prints.bands)
+            else:
+                sig = self.hasher.signature(shingle_hashes(canon))
+                bands = self.hasher.band_keys(sig)
             best: tuple[float, str, str | None] | None = None
             infos = [
                 info

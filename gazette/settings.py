@@ -70,6 +70,9 @@ GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
 GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices: before their lines)
 GAZETTE_SKIP_SEEN_DETAIL = True
+# dedup's body hashing in a helper process (gazette.hashing): "auto" (on with 2+ CPUs), 1, 0
+GAZETTE_HASHING_HELPER = "auto"
+GAZETTE_HASHING_AFTER = 50  # items hashed in the crawl's process before the helper starts
 
 # one JSON-lines file per run, written in committed batches of up to 100 lines or 1 s;
 # -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz

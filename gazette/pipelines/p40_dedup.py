@@ -13,6 +13,10 @@ writes, or here, per notice, when some feed uses another exporter (see
 knowing the notice. The
 drop of a copy carries ``notice_id`` (the known notice), so that the copy's
 page is recorded as seen depending on it.
+
+The body's hashes may be computed by a helper process (:mod:`gazette.hashing`,
+``GAZETTE_HASHING_HELPER``); the decision and the state writes are made
+here, in the order the items arrived.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gazette.dedup import Deduplicator
+from gazette.dedup import BodyPrints, Deduplicator
+from gazette.hashing import START_AFTER, HashingWorker, helper_wanted
 from gazette.items import complete
 from gazette.pipelines import as_dict, drop
 from gazette.state import get_recorder, get_state
@@ -31,18 +36,60 @@ logger = logging.getLogger(__name__)
 class DedupPipeline:
     """Give new notices their ``id``; drop (and record) copies of known ones."""
 
-    def __init__(self, crawler: Any, dedup: Deduplicator) -> None:
+    def __init__(
+        self,
+        crawler: Any,
+        dedup: Deduplicator,
+        helper: bool = False,
+        helper_after: int = START_AFTER,
+    ) -> None:
         self.crawler = crawler
         self.dedup = dedup
         self.state = dedup.state
+        self.hashing = HashingWorker(dedup.hasher, helper_after) if helper else None
+        self._helper = self.hashing  # closed at the end, even after a failure
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
-        return cls(crawler, Deduplicator(get_state(crawler)))
+        settings = crawler.settings
+        return cls(
+            crawler,
+            Deduplicator(get_state(crawler)),
+            helper_wanted(settings.get("GAZETTE_HASHING_HELPER")),
+            settings.getint("GAZETTE_HASHING_AFTER", START_AFTER),
+        )
 
-    def process_item(self, item: Any) -> dict[str, Any]:
+    def process_item(self, item: Any) -> Any:
+        """The record with its ``id`` (or, with the hashing helper, a coroutine of it)."""
         record = complete(item if isinstance(item, dict) else as_dict(item))
-        verdict = self.dedup.check(record)
+        hashing = self.hashing
+        if hashing is not None:
+            if hashing.ready():
+                return self._decide_later(record, hashing)
+            if hashing.error is not None:
+                self._helper_failed()
+        return self._decide(record, None)
+
+    def _helper_failed(self) -> None:
+        self.crawler.stats.set_value("gazette/hashing/failed", 1)
+        self.hashing = None  # hashed here from now on
+
+    async def _decide_later(self, record: dict[str, Any], hashing: HashingWorker) -> Any:
+        try:
+            prints: BodyPrints | None = await hashing.prints(record.get("body"))
+        except RuntimeError:  # the helper failed: hashed here
+            prints = None
+            self._helper_failed()
+        else:
+            self.crawler.stats.inc_value("gazette/hashing/helper")
+        return self._decide(record, prints)
+
+    async def close_spider(self) -> None:
+        if self._helper is not None:
+            await self._helper.close()
+
+    def _decide(self, record: dict[str, Any], prints: BodyPrints | None) -> dict[str, Any]:
+        verdict = self.dedup.check(record, prints)
         if verdict.duplicate:
             exc = drop(
                 self.crawler,
