@@ -63,6 +63,18 @@ def helper_wanted(setting: Any) -> bool:
     raise ValueError(f"GAZETTE_HASHING_HELPER must be auto, 1 or 0, not {setting!r}")
 
 
+def helper_env() -> dict[str, str]:
+    """The helper's environment: this one, with this process's ``sys.path`` as
+    ``PYTHONPATH`` (scrapyd runs the project from an egg that is only on ``sys.path``).
+
+    >>> sys.path[0] in helper_env()["PYTHONPATH"].split(os.pathsep) or not sys.path[0]
+    True
+    """
+    paths = [p for p in sys.path if p]
+    known = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *([known] if known else [])])}
+
+
 class HashingWorker:
     """One helper process computing :class:`~gazette.dedup.BodyPrints`, in order."""
 
@@ -156,6 +168,7 @@ class HashingWorker:
                 repr(h.threshold),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
+                env=helper_env(),
             )
             assert self.proc.stdout is not None
             hello = await asyncio.wait_for(self.proc.stdout.readline(), timeout=60)
