@@ -90,6 +90,7 @@ class HashingWorker:
         self._starting: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._ready = False
+        self._out: list[bytes] = []  # frames to write at the end of this loop turn
 
     # -- the crawl's side ----------------------------------------------------
 
@@ -126,15 +127,22 @@ class HashingWorker:
             future.set_exception(RuntimeError("the hashing helper is not running"))
             return future
         payload = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            proc.stdin.write(_LEN.pack(len(payload)) + payload)
-        except (BrokenPipeError, ConnectionResetError, RuntimeError) as exc:
-            self._fail(exc)
-            future.set_exception(RuntimeError("the hashing helper is not running"))
-            return future
+        if not self._out:  # one write for the bodies of this loop turn
+            loop.call_soon(self._write)
+        self._out.append(_LEN.pack(len(payload)) + payload)
         self._waiting.append(future)
         self.sent += 1
         return future
+
+    def _write(self) -> None:
+        data, self._out = b"".join(self._out), []
+        proc = self.proc
+        if self.failed or proc is None or proc.stdin is None:
+            return  # _fail already failed the waiting futures
+        try:
+            proc.stdin.write(data)
+        except (BrokenPipeError, ConnectionResetError, RuntimeError) as exc:
+            self._fail(exc)
 
     async def close(self) -> None:
         """Stop the helper (after the answers still due)."""
@@ -144,6 +152,8 @@ class HashingWorker:
         self._ready = False
         if proc is None:
             return
+        if self._out:
+            self._write()
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
         try:

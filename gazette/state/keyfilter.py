@@ -11,7 +11,8 @@ stay in the filter: a few more queries, nothing missed.
 
 The keys are already uniform 64-bit hashes (blake2b), so the ``k`` bit
 positions come from the key itself by double hashing (low and high 32
-bits). Memory is fixed when the filter is built (:func:`bits_for`, at most
+bits). Keys added one record at a time wait in a small set and are written
+into the bit array in bulk (numpy), :data:`BATCH` at a time. Memory is fixed when the filter is built (:func:`bits_for`, at most
 :data:`MAX_BITS`), whatever the history: past its planned capacity the
 filter only answers "maybe" more often.
 
@@ -36,6 +37,8 @@ BITS_PER_KEY = 16
 MIN_KEYS = 1 << 20
 #: the largest filter (32 MiB); a bigger history only raises the false-positive rate
 MAX_BITS = 1 << 28
+#: keys held in a set before they are written into the bit array at once
+BATCH = 4096
 _M64 = (1 << 64) - 1
 _M32 = (1 << 32) - 1
 
@@ -61,7 +64,8 @@ class KeyFilter:
         self.nbits = nbits
         self.mask = nbits - 1
         self.bits = bytearray(nbits // 8)
-        self.count = 0  # keys added (with repeats): the load, for the false-positive rate
+        self.count = 0  # keys added (a repeat may count): the load, for false positives
+        self._held: set[int] = set()  # added, not yet in the bit array
 
     # K = 4 probes, written out: these run for every key of every record
 
@@ -70,6 +74,10 @@ class KeyFilter:
 
     def may_contain_any(self, keys: Iterable[int]) -> bool:
         """False only when no key of ``keys`` was ever added."""
+        if not isinstance(keys, list | tuple):
+            keys = list(keys)
+        if self._held and not self._held.isdisjoint(keys):
+            return True
         bits, mask = self.bits, self.mask
         for key in keys:
             u = key & _M64
@@ -92,33 +100,37 @@ class KeyFilter:
         self.add_many((key,))
 
     def add_many(self, keys: Iterable[int]) -> None:
-        bits, mask = self.bits, self.mask
-        n = 0
-        for key in keys:
-            u = key & _M64
-            h1, h2 = u & _M32, (u >> 32) | 1
-            p = h1 & mask
-            bits[p >> 3] |= 1 << (p & 7)
-            p = (h1 + h2) & mask
-            bits[p >> 3] |= 1 << (p & 7)
-            p = (h1 + 2 * h2) & mask
-            bits[p >> 3] |= 1 << (p & 7)
-            p = (h1 + 3 * h2) & mask
-            bits[p >> 3] |= 1 << (p & 7)
-            n += 1
-        self.count += n
+        held = self._held
+        before = len(held)
+        held.update(keys)
+        self.count += len(held) - before
+        if len(held) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the held keys into the bit array."""
+        if self._held:
+            self._set_bits(np.fromiter(self._held, dtype=np.int64, count=len(self._held)))
+            self._held.clear()
 
     def add_array(self, keys: np.ndarray) -> None:
         """Add an int64 array of keys at once (loading a state).
 
         >>> f, g = KeyFilter(1 << 12), KeyFilter(1 << 12)
         >>> keys = [-(2**63), -1, 0, 1, 2**63 - 1, 123456789]
-        >>> f.add_many(keys); g.add_array(np.array(keys, dtype=np.int64)); f.bits == g.bits
-        True
+        >>> f.add_many(keys); g.add_array(np.array(keys, dtype=np.int64))
+        >>> f.bits == g.bits, all(k in f for k in keys)  # f still holds them in its set
+        (False, True)
+        >>> f.flush(); f.bits == g.bits, f.count == g.count == 6
+        (True, True)
         """
+        self._set_bits(np.asarray(keys, dtype=np.int64))
+        self.count += len(keys)
+
+    def _set_bits(self, keys: np.ndarray) -> None:
         if len(keys) == 0:
             return
-        u = np.asarray(keys, dtype=np.int64).view(np.uint64)
+        u = keys.view(np.uint64)
         h1 = u & np.uint64(_M32)
         h2 = (u >> np.uint64(32)) | np.uint64(1)
         view = np.frombuffer(self.bits, dtype=np.uint8)
@@ -129,7 +141,6 @@ class KeyFilter:
                 (p >> np.uint64(3)).astype(np.intp),
                 (1 << (p & np.uint64(7))).astype(np.uint8),
             )
-        self.count += len(u)
 
     def false_positive_rate(self) -> float:
         """The expected rate of wrong "maybe" answers at the current load.
