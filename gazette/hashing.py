@@ -16,6 +16,9 @@ same order, on stdout. The crawl's event loop reads them (no extra thread).
   small crawl never pays for it) and is used once it has answered; items
   meanwhile are hashed in-process. With 0 it starts with the first item,
   and items wait for it.
+* It ignores SIGINT and SIGTERM (a Ctrl-C or a service stop reaches the
+  whole process group; the crawl finishes its items in flight first) and
+  exits when its stdin closes, also when the crawl is killed.
 * If it fails (killed, broken pipe, an error), the items waiting for it and
   every later item are hashed in-process; ``gazette/hashing/failed`` is set
   and one warning is logged. Nothing is lost: the prints are the same.
@@ -256,5 +259,11 @@ def serve(num_perm: int, seed: int, threshold: float, stdin: Any, stdout: Any) -
 
 
 if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C or a service stop reaches the whole process group: the crawl decides
+    # when to stop (after the items in flight); the helper ends when its stdin closes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     num_perm, seed, threshold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     raise SystemExit(serve(num_perm, seed, threshold, sys.stdin.buffer, sys.stdout.buffer))

@@ -37,6 +37,23 @@ def test_the_helper_gives_the_in_process_prints_in_order():
     assert asyncio.run(main()) == [body_prints(b, hasher) for b in BODIES * 5]
 
 
+def test_the_helper_outlives_ctrl_c_and_ends_with_its_stdin():
+    import signal
+
+    async def main():
+        worker = HashingWorker(MinHasher(), start_after=0)
+        worker.ready()
+        assert await worker.prints("正文" * 30)
+        worker.proc.send_signal(signal.SIGINT)
+        worker.proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.2)
+        assert await worker.prints("正文" * 31) == body_prints("正文" * 31, worker.hasher)
+        await worker.close()  # closes its stdin
+        assert worker.proc.returncode == 0 and not worker.failed
+
+    asyncio.run(main())
+
+
 def test_it_starts_only_after_enough_items_and_not_off_a_loop():
     worker = HashingWorker(MinHasher(), start_after=3)
     assert not any(worker.ready() for _ in range(5))  # no event loop: hashing stays local
