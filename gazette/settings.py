@@ -17,6 +17,9 @@ USER_AGENT = "gazette/0.1 (+{contact}; notice crawler)"  # {contact}: GAZETTE_CO
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# outputs of one response processed at once: Scrapy starts this many asyncio tasks for
+# every response (default 100); our pages yield one item or a few dozen requests
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
