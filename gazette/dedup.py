@@ -118,6 +118,11 @@ class MinHasher:
             phv += self.b_column
         return np.asarray(phv.min(axis=1), dtype=np.uint32)  # contiguous rows: fast
 
+    def sketch(self, canon: str) -> tuple[np.ndarray, list[int]]:
+        """Signature and LSH band keys of a canonical body."""
+        sig = self.signature(shingle_hashes(canon))
+        return sig, self.band_keys(sig)
+
     def band_keys(self, sig: np.ndarray) -> list[int]:
         """One signed 64-bit key per LSH band (band index included)."""
         raw = sig[: self.bands * self.rows].tobytes()
@@ -162,8 +167,8 @@ def body_prints(body: str | None, hasher: MinHasher) -> BodyPrints:
     canon = canonical_body(body)
     if len(canon) < MIN_NEAR_CHARS:
         return BodyPrints(body_hash(canon) if canon else "", False)
-    sig = hasher.signature(shingle_hashes(canon))
-    return BodyPrints(body_hash(canon), True, sig.tobytes(), tuple(hasher.band_keys(sig)))
+    sig, bands = hasher.sketch(canon)
+    return BodyPrints(body_hash(canon), True, sig.tobytes(), tuple(bands))
 
 
 def make_id(doc_number: str | None, issuer: str, bhash: str) -> str:
@@ -243,12 +248,11 @@ class Deduplicator:
         sig: np.ndarray | None = None
         bands: list[int] = []
         if verdict is None and near:
-            if prints is not None and prints.signature is not None:
-                sig = np.frombuffer(prints.signature, dtype=np.uint32)
+            if prints is None:
+                sig, bands = self.hasher.sketch(canon)
+            else:  # near: body_prints computed the signature
+                sig = np.frombuffer(prints.signature or b"", dtype=np.uint32)
                 bands = list(prints.bands)
-            else:
-                sig = self.hasher.signature(shingle_hashes(canon))
-                bands = self.hasher.band_keys(sig)
             best: tuple[float, str, str | None] | None = None
             infos = [
                 info

@@ -87,7 +87,6 @@ class HashingWorker:
         self.seen = 0
         self.failed = False  # failed or cannot run here: hashing stays in-process
         self.error: str | None = None  # why it failed (None when it only cannot run here)
-        self.sent = 0
         self.proc: asyncio.subprocess.Process | None = None
         self._waiting: collections.deque[asyncio.Future[BodyPrints]] = collections.deque()
         self._starting: asyncio.Task[None] | None = None
@@ -134,7 +133,6 @@ class HashingWorker:
             loop.call_soon(self._write)
         self._out.append(_LEN.pack(len(payload)) + payload)
         self._waiting.append(future)
-        self.sent += 1
         return future
 
     def _write(self) -> None:

@@ -96,9 +96,6 @@ class KeyFilter:
                 return True
         return False
 
-    def add(self, key: int) -> None:
-        self.add_many((key,))
-
     def add_many(self, keys: Iterable[int]) -> None:
         held = self._held
         before = len(held)
