@@ -8,7 +8,9 @@ as one line (UTF-8, no ``\\uXXXX``) and keeps the lines of the last
 ``GAZETTE_EXPORT_FLUSH_EVERY`` items (project default 100) or
 ``GAZETTE_EXPORT_FLUSH_SECONDS`` (default 1 s) in memory, then writes them in
 one go and flushes: the OS has every line a second after its item at the
-latest, and the file only ever holds whole flushed batches. With
+latest. A SIGKILL can still land inside that write (Linux stops a write to a
+file between pages when a fatal signal is pending) and leave part of a line;
+the next run on the same state cuts it (see :mod:`gazette.state.runs`). With
 ``GAZETTE_EXPORT_GZIP=1`` it compresses itself and ends each flush with a
 zlib sync point, so a killed run leaves a readable gzip stream of whole lines
 (only the gzip trailer is missing; ``zcat`` warns,

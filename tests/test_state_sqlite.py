@@ -230,6 +230,83 @@ def test_export_scan_tolerates_killed_files(tmp_path):
     assert found == {"a", "c", "e"}
 
 
+def test_killed_runs_partial_last_line_is_cut(tmp_path):
+    """A kill inside a batch's write leaves part of a line: the next run cuts it
+    (its notice is rolled back and exported again), so the file holds whole lines
+    and a run appending to the same file starts on a line of its own."""
+    path, feed = tmp_path / "s.sqlite3", tmp_path / "run0.jsonl"
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("a"), keys=[("url", "h/a")])
+    s.add_notice(NoticeInfo("b"), keys=[("url", "h/b")])
+    s.commit()
+    whole = _line("a").encode()
+    feed.write_bytes(whole + _line("b", body="正文" * 40).encode()[:50])
+    s.db.close()  # SIGKILL
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])  # the same file again, as with ``-o``
+    done = s.last_reconciled
+    assert (done.runs, done.exported, done.rolled_back, done.cut) == (1, 1, 1, 1)
+    assert feed.read_bytes() == whole
+    assert s.get_notice("b") is None
+    s.close()
+
+
+def test_ended_and_gzip_files_are_not_cut(tmp_path):
+    from gazette.state.runs import cut_partial_tail
+
+    gz = tmp_path / "a.jsonl.gz"
+    data = gzip.compress(_line("a").encode())[:-5]
+    gz.write_bytes(data)
+    assert cut_partial_tail(str(gz)) == 0 and gz.read_bytes() == data
+    assert cut_partial_tail(str(tmp_path / "missing.jsonl")) == 0
+    one = tmp_path / "one.jsonl"
+    one.write_bytes(b'{"id": "a", "ti')  # no whole line at all
+    assert cut_partial_tail(str(one)) == 15 and one.read_bytes() == b""
+    # a run that ended cleanly closed its file: left as it is
+    path, feed = tmp_path / "s.sqlite3", tmp_path / "run0.jsonl"
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("x"))  # pending at the end: the run stays, ended
+    feed.write_bytes(b'{"id": "x"}')
+    s.end_run()
+    s.close()
+    s = SQLiteState(path)
+    s.begin_run()
+    assert s.last_reconciled.cut == 0 and feed.read_bytes() == b'{"id": "x"}'
+    s.close()
+
+
+def test_file_of_a_live_run_is_not_cut(tmp_path):
+    """A killed run shares its file with a live crawl: the live one may be mid-write."""
+    import socket
+
+    from gazette.state import runs
+
+    path, feed = tmp_path / "s.sqlite3", tmp_path / "out.jsonl"
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("b"))
+    parent = os.getppid()
+    owner = {"host": socket.gethostname(), "boot": runs._boot_id(), "pid": parent}
+    owner["start"] = runs._start_time(parent)
+    s.db.execute("UPDATE runs SET owner=?", (json.dumps(owner),))
+    s.commit()
+    s.db.close()  # "still running" in the parent process
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("a"))
+    s.commit()
+    s.db.close()  # killed
+    feed.write_bytes(_line("a").encode() + b'{"id": "b", "ti')
+    s = SQLiteState(path)
+    s.begin_run()
+    done = s.last_reconciled
+    assert (done.live, done.runs, done.exported, done.cut) == (1, 1, 1, 0)
+    assert feed.read_bytes().endswith(b'"ti')
+    s.close()
+
+
 def test_runs_of_live_processes_are_left_alone(tmp_path):
     """Another crawl (a live process) on the same state keeps its pending notices."""
     import socket

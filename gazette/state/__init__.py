@@ -85,15 +85,18 @@ def get_state(crawler: Any) -> State:
     if done:
         logger.info(
             "gazette state: reconciled %d earlier run(s): %d pending notice(s) found in "
-            "their export, %d rolled back (fetched again)%s",
+            "their export, %d rolled back (fetched again)%s%s",
             done.runs,
             done.exported,
             done.rolled_back,
+            f"; partial last line cut in {done.cut} export file(s)" if done.cut else "",
             f"; {done.live} run(s) of live processes left" if done.live else "",
         )
         if stats is not None:
             stats.set_value("gazette/state/reconciled/exported", done.exported)
             stats.set_value("gazette/state/reconciled/rolled_back", done.rolled_back)
+            if done.cut:
+                stats.set_value("gazette/state/reconciled/cut_files", done.cut)
     recorder = _Recorder(crawler, state)
     crawler.signals.connect(recorder.item_scraped, signal=signals.item_scraped)
     crawler.signals.connect(recorder.item_dropped, signal=signals.item_dropped)

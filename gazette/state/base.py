@@ -32,7 +32,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gazette.state.runs import Reconciled, RunInfo, find_ids, owner_alive, owner_token
+from gazette.state.runs import (
+    Reconciled,
+    RunInfo,
+    cut_partial_tail,
+    find_ids,
+    owner_alive,
+    owner_token,
+)
 
 KINDS = ("url", "docno", "body")
 
@@ -115,14 +122,26 @@ class State(ABC):
         found, it is marked exported; not found, it is rolled back with its
         keys, LSH bands, sources and the seen-detail rows that depend on it.
         Runs of a live process (another crawl on the same state) are left.
+        A killed run's plain export files lose a partial last line
+        (:func:`gazette.state.runs.cut_partial_tail`), unless a live run
+        also writes them.
         """
         done = Reconciled()
+        over: list[RunInfo] = []
+        busy: set[str] = set()  # files a live run may be writing
         for info in self._runs():
             if info.id == self.run:
                 continue
             if not info.ended and owner_alive(info.owner):
                 done.live += 1
+                busy.update(info.exports)
                 continue
+            over.append(info)
+        for info in over:
+            if not info.ended:  # killed: its last write may have been cut
+                for path in info.exports:
+                    if path not in busy and cut_partial_tail(path):
+                        done.cut += 1
             pending = self._pending(info.id)
             found = find_ids(info.exports, pending) if pending else set()
             lost = [i for i in pending if i not in found]

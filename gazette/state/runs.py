@@ -50,6 +50,7 @@ class Reconciled:
     exported: int = 0  # pending notices found in their export: now exported
     rolled_back: int = 0  # pending notices not found: forgotten
     live: int = 0  # runs skipped because their process still runs
+    cut: int = 0  # export files of killed runs whose partial last line was cut
 
     def __bool__(self) -> bool:
         return bool(self.runs or self.exported or self.rolled_back or self.live)
@@ -143,6 +144,58 @@ def _lines(path: str) -> Iterable[bytes]:
                 return
             n += 1
             yield line
+
+
+def cut_partial_tail(path: str) -> int:
+    """Cut the partial last line a killed run left in the plain export ``path``.
+
+    A SIGKILL can land inside the ``write`` of a batch of lines (the kernel
+    stops a write to a file between pages when a fatal signal is pending), so
+    a killed run's file can end with part of a line. The notices of that line
+    are rolled back and exported again by the next run; the fragment is cut
+    so that the file holds whole lines only (and a later run appending to the
+    same file does not glue its first line onto it). Returns the bytes cut;
+    gzip files, missing files and files that end with a newline are left as
+    they are.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.jsonl")
+    >>> _ = open(p, "wb").write(b'{"id": "a"}\\n{"id": "b", "x')
+    >>> cut_partial_tail(p), open(p, "rb").read()
+    (14, b'{"id": "a"}\\n')
+    >>> cut_partial_tail(p)
+    0
+    """
+    try:
+        with open(path, "r+b") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size == 0:
+                return 0
+            f.seek(0)
+            if f.read(2) == _GZIP_MAGIC:
+                return 0
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return 0
+            end = size
+            keep = 0
+            while end > 0:
+                start = max(0, end - 65536)
+                f.seek(start)
+                chunk = f.read(end - start)
+                nl = chunk.rfind(b"\n")
+                if nl >= 0:
+                    keep = start + nl + 1
+                    break
+                end = start
+            f.truncate(keep)
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        logger.warning("%s: cannot cut its partial last line (%s)", path, exc)
+        return 0
+    logger.warning("%s: cut a partial last line of %d bytes (a killed run)", path, size - keep)
+    return size - keep
 
 
 def find_ids(paths: Iterable[str], ids: Iterable[str]) -> set[str]:
