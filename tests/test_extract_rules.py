@@ -220,3 +220,46 @@ def test_reposting_tag_in_front_of_the_title_is_dropped():
         title="【转载】关于做好2024年春季森林防火工作的通知_某网",
     )
     assert extract_html(html)["title"] == "关于做好2024年春季森林防火工作的通知"
+
+
+ATTACHED = (
+    "<p>某县人民政府办公室</p><p>2024年3月6日</p><p>（此件公开发布）</p>"
+    "<p>某县春季森林防火工作方案</p>"
+    "<p>一、工作目标。全面落实森林防火责任制，坚决防止发生重大森林火灾。</p>"
+    "<p>二、工作措施。各乡镇要加强巡山护林，严格火源管理。</p>"
+)
+
+
+def test_note_under_the_date_does_not_hide_the_attached_text():
+    """GB/T 9704 prints the 附注 （此件公开发布） under the date, before the attachment."""
+    r = extract(sig=ATTACHED)
+    assert r["body"].endswith("严格火源管理。")
+    assert "某县春季森林防火工作方案" in r["body"]
+    assert r["date"] == "2024-03-06" and r["issuer"] == "某县人民政府办公室"
+
+
+def test_metadata_table_without_colons():
+    """Label cells without a colon (``<th>文号</th><td>…</td><th>主题分类</th>…``)."""
+    info = (
+        "<table><tr><th>索引号</th><td>002482410/2024-00071</td>"
+        "<th>发布机构</th><td>某县应急管理局</td></tr>"
+        "<tr><th>文号</th><td>某应急〔2024〕7号</td><th>主题分类</th><td>安全生产</td></tr>"
+        "<tr><th>成文日期</th><td>2024-03-05</td><th>发布日期</th><td>2024-03-07</td></tr>"
+        "</table>"
+    )
+    r = extract(info=info, sig="")
+    assert r["doc_number"] == "某应急〔2024〕7号"
+    assert r["issuer"] == "某县应急管理局"
+    assert (r["date"], r["published"]) == ("2024-03-05", "2024-03-07")
+    assert r["index_number"] == "002482410/2024-00071"
+
+
+def test_metadata_labels_in_lenticular_brackets():
+    info = (
+        "<ul><li>【发文机构】某县应急管理局</li><li>【发文字号】某应急〔2024〕7号</li>"
+        "<li>【成文日期】2024.03.05</li><li>【发布日期】2024.03.07</li></ul>"
+    )
+    r = extract(info=info, sig="")
+    assert r["doc_number"] == "某应急〔2024〕7号"
+    assert r["issuer"] == "某县应急管理局"
+    assert (r["date"], r["published"]) == ("2024-03-05", "2024-03-07")

@@ -104,6 +104,9 @@ ATTACH_START = re.compile(
     r".{2,80}(?:办法|规定|细则|方案|措施|规则|规划|计划|要点|目录|清单|标准|制度|意见|指引|须知|章程|条例|通知)"
     r"(?:\s*[（(][^）)]{1,10}[）)])?$)"
 )
+#: 附注 (GB/T 9704): a short note in brackets under the date or above the signature,
+#: ``（此件公开发布）``, ``（联系人：张三，电话：12345678）``
+NOTE_LINE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
 _WS = re.compile(r"\s+")
 
 
@@ -212,7 +215,8 @@ def docno_with_date(line: str) -> bool:
     return len(rest.strip(" \t　,，:：（）()")) == 0 and rest != line
 
 
-def _is_header_line(text: str, title_key: str) -> bool:
+def _is_header_line(ln: Line, title_key: str) -> bool:
+    text = ln.key
     key = squeeze(text)
     if not key:
         return True
@@ -220,7 +224,7 @@ def _is_header_line(text: str, title_key: str) -> bool:
         return True
     if is_docno_line(text) or docno_with_date(text) or HEADNOTE.match(text) or CHROME.search(text):
         return True
-    if split_labels(text):
+    if split_labels(ln.cells):
         return True
     if (
         len(text) <= 100
@@ -263,7 +267,7 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
                 first = j
                 j -= 1
                 continue
-            if t.startswith(("（", "(")) and t.endswith(("）", ")")) and len(t) < 40:
+            if NOTE_LINE.match(t):
                 j -= 1  # （此件公开发布） between text and signature
                 continue
             break
@@ -285,6 +289,8 @@ def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
 def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
     """Does the text after a signature continue the document (attached text)?"""
     tail = [ln for ln in lines[start:end] if not CHROME.search(ln.key)]
+    while tail and NOTE_LINE.match(tail[0].key):
+        tail.pop(0)  # （此件公开发布） under the date, before the attachment
     if not tail:
         return False
     prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
@@ -314,12 +320,12 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
             start = i
             body.recipients_line = i
             break
-        if not _is_header_line(t, title_key):
+        if not _is_header_line(lines[i], title_key):
             break
     if start < 0:
         for i in range(lo, c1):
             ln = lines[i]
-            if ln.link_ratio > 0.5 or _is_header_line(ln.text, title_key):
+            if ln.link_ratio > 0.5 or _is_header_line(ln, title_key):
                 continue
             start = i
             break

@@ -24,6 +24,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "发布机构",
         "发布机关",
         "发布单位",
+        "发布部门",
+        "制定机关",
         "制发机关",
         "成文单位",
         "公开主体",
@@ -86,7 +88,7 @@ _ALL = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
 LABEL_RE = re.compile(
     r"(?:^|(?<=[\s\t|【\[]))(?P<label>"
     + "|".join(_spaced(x) for x in _ALL)
-    + r")[ \u3000\u00a0]*(?P<colon>[:：]|\t|(?=\s)|$)"
+    + r")[ \u3000\u00a0]*(?P<colon>[】\]]?[ \u3000\u00a0]*[:：]|[】\]]|\t|(?=\s)|$)"
 )
 _SPACES = re.compile(r"[ \u3000\u00a0]+")
 _NEXT_CELL_LABEL = re.compile(r"\t[^\t:：]{1,10}[:：]")
@@ -115,6 +117,8 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     []
     >>> split_labels(chr(9).join(["索引号：", "0000/2019-00123", "信息分级：", "主动公开"]))
     [('index_number', '0000/2019-00123')]
+    >>> split_labels("【发文字号】京政办发〔2023〕14号 【发布日期】2023.06.15")
+    [('doc_number', '京政办发〔2023〕14号'), ('published', '2023.06.15')]
     """
     matches = [m for m in LABEL_RE.finditer(line) if m.group("colon") or m.start() == 0]
     # a label needs a colon or tab, or must start the line and be followed by a value
@@ -127,7 +131,7 @@ def split_labels(line: str) -> list[tuple[str, str]]:
         cell = _NEXT_CELL_LABEL.search(line, m.end(), end)
         if cell:  # another (unknown) label cell of the same table row ends the value
             end = cell.start()
-        value = line[m.end() : end].strip(" \t\u3000|")
+        value = line[m.end() : end].strip(" \t\u3000|").rstrip(" \u3000【[")
         if i == 0 and line[: m.start()].strip(" \t\u3000【[|"):
             # prose before the first label: not a metadata line
             return []

@@ -96,7 +96,7 @@ def find_title(
                 or lines[k].row
                 or "。" in t
                 or CHROME.search(lines[k].key)
-                or split_labels(lines[k].key)
+                or split_labels(lines[k].cells)
             ):
                 break
             joined += t
@@ -188,9 +188,11 @@ def analyse(page: Page) -> dict[str, Any]:
     table_title = None
     for ln in lines:
         if "题" in ln.key or "名称" in ln.key:
-            for name, value in split_labels(ln.key):
+            for name, value in split_labels(ln.cells):
                 if name == "title" and value and len(value) >= 4:
-                    table_title = ln.text[-len(value) :] if ln.key.endswith(value) else value
+                    at = ln.cells.rfind(value)
+                    same = len(ln.text) == len(ln.key)
+                    table_title = ln.text[at : at + len(value)] if same and at >= 0 else value
                     break
         if table_title:
             break
@@ -202,7 +204,7 @@ def analyse(page: Page) -> dict[str, Any]:
     outside = [
         (i, ln.text) for i, ln in enumerate(lines) if i not in in_body and ln.link_ratio <= 0.5
     ]
-    fields = parse_lines([lines[i].key for i, _ in outside])
+    fields = parse_lines([lines[i].cells for i, _ in outside])
     fields = [Field(f.field, f.value, outside[f.line][0]) for f in fields]
 
     out: dict[str, Any] = {"title": title}

@@ -60,12 +60,28 @@ class Line:
     link: int = 0  # characters of the line inside <a>
     tag: str = ""  # tag of the holding block
     index: int = 0  # position in Page.lines
-    row: bool = False  # a table row (cells joined by tabs)
+    row: bool = False  # a table row
     key: str = ""  # the text in simplified characters, for matching rules
+    cuts: tuple[int, ...] = ()  # positions of the spaces in ``text`` that part table cells
 
     def __post_init__(self) -> None:
         if not self.key:
             self.key = self.text
+
+    @property
+    def cells(self) -> str:
+        """``key`` with its table cells parted by tabs (``文号<TAB>X<TAB>主题分类<TAB>Y``),
+        for the label rules: a label cell needs no colon.
+
+        >>> Line("文号 浙政办发〔2021〕37号 分类 综合", None, cuts=(2, 16)).cells.split(chr(9))
+        ['文号', '浙政办发〔2021〕37号', '分类 综合']
+        """
+        if not self.cuts or len(self.key) != len(self.text):
+            return self.key
+        chars = list(self.key)
+        for i in self.cuts:
+            chars[i] = "\t"
+        return "".join(chars)
 
     @property
     def link_ratio(self) -> float:
@@ -175,6 +191,22 @@ def _simplify(lines: list[Line]) -> None:
         ln.key = key
 
 
+def _cell_cuts(raw: str, text: str) -> tuple[int, ...]:
+    """Where the cells of ``raw`` (parted by tabs) meet in its cleaned ``text``.
+
+    >>> _cell_cuts("|发文字号| 粤府办〔2013〕52号 ||".replace("|", chr(9)), "发文字号 粤府办〔2013〕52号")
+    (4,)
+    """
+    cells = [c for c in (clean_line(part) for part in raw.split("\t")) if c]
+    if len(cells) < 2 or " ".join(cells) != text:
+        return ()
+    cuts, at = [], -1
+    for c in cells[:-1]:
+        at += len(c) + 1
+        cuts.append(at)
+    return tuple(cuts)
+
+
 def _lines(body: Any) -> list[Line]:
     lines: list[Line] = []
     buf: list[str] = []
@@ -191,6 +223,9 @@ def _lines(body: Any) -> list[Line]:
             raw = "".join(buf)
             text = clean_line(raw)
             if text:
+                cuts: tuple[int, ...] = ()
+                if "\t" in raw:
+                    cuts = _cell_cuts(raw, text)
                 owner = stack[-1]
                 # links ratio: measured on the cleaned text length
                 lines.append(
@@ -201,6 +236,7 @@ def _lines(body: Any) -> list[Line]:
                         tag=_tag(owner),
                         index=len(lines),
                         row=is_row and "\t" in raw.strip(),
+                        cuts=cuts,
                     )
                 )
         buf = []
