@@ -263,3 +263,85 @@ def test_metadata_labels_in_lenticular_brackets():
     assert r["doc_number"] == "某应急〔2024〕7号"
     assert r["issuer"] == "某县应急管理局"
     assert (r["date"], r["published"]) == ("2024-03-05", "2024-03-07")
+
+
+REPOST = """
+<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>
+<h1>事关春季安全！县政府办公室最新通知</h1>
+<div class="info">{info}</div>
+<div class="article">
+<p>原标题：某县人民政府办公室关于做好2024年春季森林防火工作的通知</p>
+<p>春季将至，为切实做好森林防火工作，近日县政府办公室印发通知作出部署，一起来看↓↓↓</p>
+{title}
+<p>某府办函〔2024〕12号</p>
+<p>各乡镇人民政府，县直各单位：</p>
+<p>当前正值春季森林防火关键期，为切实做好森林防火工作，现将有关事项通知如下。</p>
+<p>一、加强巡查管控，严格野外用火管理，确保不发生重大森林火灾。</p>
+<p>某县人民政府办公室</p><p>2024年3月6日</p>
+<p>来源：某县人民政府网站</p>
+</div>
+<div class="footer">声明：该文观点仅代表作者本人。</div>
+"""
+
+
+def test_repost_with_its_own_headline_and_lead():
+    """A repost heads the notice with words of its own and a lead: the title-shaped
+    line over the 文号 is the document's title, and its text starts there."""
+    title = "<p>某县人民政府办公室关于做好2024年春季森林防火工作的通知</p>"
+    html = page(REPOST.format(info="2024-03-08 10:32 发布于：某省", title=title))
+    r = extract_html(html)
+    assert r["title"] == "某县人民政府办公室关于做好2024年春季森林防火工作的通知"
+    assert r["doc_number"] == "某府办函〔2024〕12号"
+    assert r["body"].startswith("各乡镇人民政府，县直各单位：")
+    assert "一起来看" not in r["body"] and "原标题" not in r["body"]
+    assert r["published"] == "2024-03-08" and r["date"] == "2024-03-06"
+
+
+def test_repost_with_a_joint_title_over_two_lines():
+    title = "<p>某县应急管理局 某县林业局</p><p>关于做好2024年春季森林防火工作的通知</p>"
+    info = "某县发布 某县融媒 2024-03-08 18:03 发表于某省"
+    r = extract_html(page(REPOST.format(info=info, title=title)))
+    assert r["title"] == "某县应急管理局某县林业局关于做好2024年春季森林防火工作的通知"
+    assert r["doc_number"] == "某府办函〔2024〕12号"
+    assert r["published"] == "2024-03-08"  # a timestamp inside the info line
+
+
+def test_order_signed_by_post_and_name():
+    """A 令: its number over two lines, signed 部长 + name, the 规定 attached."""
+    body = """
+<h1>某某管理规定</h1>
+<div class="zoom">
+<p>中华人民共和国某某部令</p><p>2024年第5号</p>
+<p>《某某管理规定》已于2024年4月26日经第10次部务会议通过，现予公布，自2024年7月1日起施行。</p>
+<p>部长　张某某</p><p>二〇二四年五月十日</p>
+<p>某某管理规定</p>
+<p>第一条　为了规范某某管理工作，保障人民群众生命财产安全，制定本规定。</p>
+<p>第二条　本规定自2024年7月1日起施行。</p>
+</div>
+<div class="rel"><h3>相关解读</h3><ul><li><a href="/j/1">《某某管理规定》政策解读</a></li></ul></div>
+"""
+    r = extract_html(page(body))
+    assert r["doc_number"] == "某某部令2024年第5号"
+    assert r["date"] == "2024-05-10"
+    assert r["body"].startswith("《某某管理规定》已于")
+    assert r["body"].endswith("本规定自2024年7月1日起施行。")
+    assert "部令" not in r["body"].split("\n")[0]
+
+
+def test_announcement_numbered_by_year_and_interpretation_heading():
+    body = """
+<div class="TRS_Editor">
+<h1>某某总局关于调整某某事项的公告</h1>
+<p>某某总局公告2023年第12号</p>
+<p>为进一步优化某某服务，现就有关事项公告如下：</p>
+<p>一、自2024年1月1日起，某某事项实行网上办理。本公告自发布之日起施行。</p>
+<p>特此公告。</p>
+<p>某某总局</p><p>2023年12月20日</p>
+<p>附件：</p><p><a href="/f/1.pdf">办理指南.pdf</a></p>
+<p>相关解读</p><p><a href="/j/2">《关于调整某某事项的公告》解读</a></p>
+</div>
+"""
+    r = extract_html(page(body))
+    assert r["doc_number"] == "某某总局公告2023年第12号"
+    assert r["body"].endswith("特此公告。")
+    assert r["issuer"] == "某某总局" and r["date"] == "2023-12-20"

@@ -22,7 +22,7 @@ from typing import Any
 
 from gazette.text import issuers
 from gazette.text.dates import find_dates
-from gazette.text.docno import find_all, is_docno_line
+from gazette.text.docno import find_all, is_docno_line, is_serial_number, split_serial
 from gazette.text.metadata import split_labels
 from gazette.text.normalize import squeeze
 from gazette.text.page import Line, Page
@@ -83,7 +83,8 @@ STOP = re.compile(
     r"^(?:相关链接|相关阅读|相关文章|相关稿件|相关文件|相关新闻|相关政策|相关附件|热点推荐|推荐阅读|"
     r"上一篇|下一篇|上一条|下一条|扫一扫|免责声明|本文章?内容来源|本文来源于|本站声明|"
     r"版权所有|主办单位|关于我们|网站地图|责任编辑|【\s*打印|打印本页|关闭窗口|【\s*关闭|分享到|"
-    r"附件下载|文件下载|抄送\s*[:：]|主题词\s*[:：]|\d{1,3}\s*[.、．]\s*标题和内容已经清空)"
+    r"附件下载|文件下载|抄送\s*[:：]|主题词\s*[:：]|\d{1,3}\s*[.、．]\s*标题和内容已经清空|"
+    r"(?:相关|政策|文件|图文|图片|视频)解读\s*$|解读材料\s*$)"
 )
 #: a byline / info line under a title: source, time, views, author
 INFO_LINE = re.compile(
@@ -104,9 +105,15 @@ ATTACH_START = re.compile(
     r".{2,80}(?:办法|规定|细则|方案|措施|规则|规划|计划|要点|目录|清单|标准|制度|意见|指引|须知|章程|条例|通知)"
     r"(?:\s*[（(][^）)]{1,10}[）)])?$)"
 )
+#: a 令 or 命令 is signed by its signer's post and name (GB/T 9704): ``部长 李小鹏``
+SIGNER = re.compile(
+    r"^(?:代理)?(?:总理|部长|主任|署长|局长|总局局长|行长|主席|委员长|院长|检察长|省长|自治区主席|"
+    r"市长|州长|盟长|县长|区长|旗长|乡长|镇长|厅长|主任委员)[ \u3000]*[\u4e00-\u9fff·]{2,5}$"
+)
 #: 附注 (GB/T 9704): a short note in brackets under the date or above the signature,
 #: ``（此件公开发布）``, ``（联系人：张三，电话：12345678）``
 NOTE_LINE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
+_BARE_ATTACH = re.compile(r"^(?:相关)?附\s*件\s*[:：]?\s*$")
 _WS = re.compile(r"\s+")
 
 
@@ -224,6 +231,8 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
         return True
     if is_docno_line(text) or docno_with_date(text) or HEADNOTE.match(text) or CHROME.search(text):
         return True
+    if is_serial_number(text) or split_serial(text, ""):
+        return True  # 中华人民共和国交通运输部令 / 2024年第5号
     if split_labels(ln.cells):
         return True
     if (
@@ -237,7 +246,7 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
     return False
 
 
-def _is_recipient(text: str) -> bool:
+def is_recipient(text: str) -> bool:
     return bool(RECIPIENT.match(text)) and bool(_RECIPIENT_WORDS.search(text)) and len(text) <= 200
 
 
@@ -273,6 +282,8 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
             break
         if offices or not _tail_has_prose(lines, i + 1, end):
             return Signature(offices, iso, first, i)
+        if i - 1 >= start and SIGNER.match(lines[i - 1].key):
+            return Signature([], iso, i - 1, i)  # 令: signed 部长 李小鹏
     return None
 
 
@@ -316,7 +327,7 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
         t = lines[i].key
         if lines[i].link_ratio > 0.5:
             continue
-        if _is_recipient(t):
+        if is_recipient(t):
             start = i
             body.recipients_line = i
             break
@@ -348,8 +359,12 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
         body.signature = sig
         if not _tail_is_attachment(lines, sig.date_line + 1, stop):
             end = sig.start
-    # trailing chrome / link lines
-    while end > start and (lines[end - 1].link_ratio > 0.5 or CHROME.search(lines[end - 1].key)):
+    # trailing chrome / link lines, and an 附件 label whose files were links
+    while end > start and (
+        lines[end - 1].link_ratio > 0.5
+        or CHROME.search(lines[end - 1].key)
+        or _BARE_ATTACH.match(lines[end - 1].key)
+    ):
         end -= 1
     body.start, body.end = start, end
     return body

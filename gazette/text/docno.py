@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from gazette.text.normalize import simplified
 
-__all__ = ["DocNo", "canonical", "find_all", "is_docno_line"]
+__all__ = ["DocNo", "canonical", "find_all", "is_docno_line", "split_serial"]
 
 MIN_YEAR = 1949
 MAX_YEAR = 2100
@@ -208,29 +208,120 @@ def _scan(text: str) -> list[_Hit]:
             end = m.end("num")
             if end < n and _CJK_RE.match(text, end):
                 continue
-        # Collect the CJK run (spaces allowed between characters) to the left.
-        chars: list[tuple[str, int]] = []
-        i = m.start()
-        while i > limit and len(chars) < _SCAN:
-            j = i
-            while j > limit and text[j - 1] in _SPACE_CHARS:
-                j -= 1
-            if j > limit and _CJK_RE.match(text, j - 1):
-                chars.append((text[j - 1], j - 1))
-                i = j - 1
-            else:
-                break
+        chars = _run_before(text, m.start(), limit)
         if not chars:
             continue
-        chars.reverse()
         run_start = chars[0][1]
         kept = _trim_daizi(chars)
-        if not kept:
-            continue
-        daizi = _t2s("".join(c for c, _ in kept))
-        hits.append(_Hit(kept[0][1], end, run_start, f"{daizi}〔{year}〕{num}号"))
+        if kept:
+            daizi = _t2s("".join(c for c, _ in kept))
+            at = kept[0][1]
+        else:  # 公告 and 令 are stop words: 海关总署公告〔2024〕3号
+            kind = "".join(c for c, _ in chars[-2:])
+            kind = kind if kind == "公告" else kind[-1:]
+            found = _office(chars[: -len(kind)]) if kind in ("公告", "令") else None
+            if found is None:
+                continue
+            at, daizi = found[0], found[1] + kind
+        hits.append(_Hit(at, end, run_start, f"{daizi}〔{year}〕{num}号"))
         limit = end
+    if "第" in text and ("公告" in text or "令" in text):
+        hits = _merge(hits, _scan_serial(text))
     return hits
+
+
+def _run_before(text: str, at: int, limit: int) -> list[tuple[str, int]]:
+    """The CJK characters (spaces allowed between them) right before ``at``."""
+    chars: list[tuple[str, int]] = []
+    i = at
+    while i > limit and len(chars) < _SCAN:
+        j = i
+        while j > limit and text[j - 1] in _SPACE_CHARS:
+            j -= 1
+        if j > limit and _CJK_RE.match(text, j - 1):
+            chars.append((text[j - 1], j - 1))
+            i = j - 1
+        else:
+            break
+    chars.reverse()
+    return chars
+
+
+# 公告 and 令 numbered by year (``国家税务总局公告2023年第1号``,
+# ``交通运输部令2024年第5号``) or, for 令, by a running number (``国务院令第708号``)
+_SERIAL_RE = re.compile(
+    rf"(?P<kind>公告|令){_WS}(?:(?P<year>[{_D}]{{4}}){_WS}年{_WS})?"
+    rf"第{_WS}(?P<num>[{_D}]{{1,5}}){_WS}[号號]"
+)
+_STATE = "中华人民共和国"
+_OFFICE_END_RE = re.compile(f"(?:{_AGENCY_END_RE.pattern})$")
+
+
+def _scan_serial(text: str) -> list[_Hit]:
+    """Numbers of 公告 and 令 in their serial form; canonical: the issuing office
+    as printed (without 中华人民共和国, no spaces, simplified) + the number as
+    printed with ASCII digits.
+
+    >>> [h.canonical for h in _scan_serial("根据财政部 税务总局公告2023年第12号和国务院令第708号")]
+    ['财政部税务总局公告2023年第12号', '国务院令第708号']
+    >>> _scan_serial("中华人民共和国交通运输部令 2024年第5号")[0].canonical
+    '交通运输部令2024年第5号'
+    >>> _scan_serial("2023年第5号台风"), _scan_serial("公告2023年第12号")
+    ([], [])
+    """
+    hits: list[_Hit] = []
+    limit = 0
+    for m in _SERIAL_RE.finditer(text):
+        if m["year"] is None and m["kind"] != "令":
+            continue
+        year = int(m["year"].translate(_FULLWIDTH_DIGITS)) if m["year"] else None
+        num = int(m["num"].translate(_FULLWIDTH_DIGITS))
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR or not 1 <= num <= MAX_NUMBER:
+            continue
+        chars = _run_before(text, m.start(), limit)
+        if not chars:
+            continue
+        found = _office(chars)
+        if found is None:
+            continue
+        start, office = found
+        number = f"{year}年第{num}号" if year is not None else f"第{num}号"
+        hits.append(_Hit(start, m.end(), chars[0][1], f"{office}{m['kind']}{number}"))
+        limit = m.end()
+    return hits
+
+
+def _office(chars: list[tuple[str, int]]) -> tuple[int, str] | None:
+    """``(start, name)`` of the office that ends a CJK run (``根据国家税务总局``),
+    without 中华人民共和国 and lead-in words; None when the run ends in no office
+    name (总局, 部, 委员会, 署, 银行, 院, 人民政府 ...)."""
+    s = "".join(c for c, _ in chars)
+    state = s.rfind(_STATE)  # its 和 is no stop word
+    cut = state + len(_STATE) if state >= 0 else 0
+    for w in _STOP_RE.finditer(s, cut):
+        cut = max(cut, w.end())
+    if len(s) - cut >= 3 and s[cut] in _LEAD_CHARS:
+        cut += 1
+    kept = chars[cut:]
+    if not kept:
+        return None
+    office = _t2s("".join(c for c, _ in kept))
+    if len(office) < 2 or not _OFFICE_END_RE.search(office):
+        return None
+    start = chars[state][1] if state >= 0 and cut == state + len(_STATE) else kept[0][1]
+    return start, office
+
+
+def _merge(a: list[_Hit], b: list[_Hit]) -> list[_Hit]:
+    """Both lists of hits in text order, without overlaps (the first wins)."""
+    if not b:
+        return a
+    out: list[_Hit] = []
+    for h in sorted(a + b, key=lambda h: h.start):
+        if out and h.start < out[-1].end:
+            continue
+        out.append(h)
+    return out
 
 
 def find_all(text: str) -> list[DocNo]:
@@ -294,3 +385,39 @@ def is_docno_line(line: str) -> bool:
         return False
     h = hits[0]
     return _only_edges(s[: h.start]) and _only_edges(s[h.end :])
+
+
+#: the number half of a 令 or 公告 number printed on a line of its own
+_SERIAL_NUMBER = re.compile(
+    rf"^{_WS}(?:[{_D}]{{4}}{_WS}年{_WS})?第{_WS}[{_D}]{{1,5}}{_WS}[号號]{_WS}$"
+)
+
+
+def split_serial(head: str, number: str) -> bool:
+    """True when ``head`` and ``number`` are a 令 or 公告 number printed over two
+    lines (``中华人民共和国交通运输部令`` / ``2024年第5号``); ``number`` alone may
+    be given as ``""`` to ask whether ``head`` is such a first line.
+
+    >>> split_serial("中华人民共和国交通运输部令", "2024年第5号")
+    True
+    >>> split_serial("国家税务总局公告", ""), split_serial("各地要发布公告", "")
+    (True, False)
+    """
+    head = head.strip(" \t\u3000\xa0")
+    if number and not _SERIAL_NUMBER.match(number):
+        return False
+    for kind in ("公告", "令"):
+        if head.endswith(kind) and len(head) <= 30:
+            chars = [(c, i) for i, c in enumerate(head[: -len(kind)]) if c not in _SPACE_CHARS]
+            found = _office(chars)
+            return found is not None and found[0] == 0
+    return False
+
+
+def is_serial_number(line: str) -> bool:
+    """A line that is only ``2024年第5号`` or ``第708号``.
+
+    >>> is_serial_number("2024年第5号"), is_serial_number("2024年第5号台风")
+    (True, False)
+    """
+    return _SERIAL_NUMBER.match(line) is not None

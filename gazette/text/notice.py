@@ -11,12 +11,21 @@ import re
 from typing import Any
 
 from gazette.text import classify, issuers
-from gazette.text.content import CHROME, HEADNOTE, Body, body_text, docno_with_date, find_body
+from gazette.text.content import (
+    CHROME,
+    HEADNOTE,
+    SENTENCE_PUNCT,
+    Body,
+    body_text,
+    docno_with_date,
+    find_body,
+    is_recipient,
+)
 from gazette.text.dates import find_dates, parse_date
-from gazette.text.docno import canonical, find_all, is_docno_line
+from gazette.text.docno import canonical, find_all, is_docno_line, split_serial
 from gazette.text.metadata import Field, first, parse_lines, split_labels
 from gazette.text.normalize import simplified, squeeze, tight
-from gazette.text.page import HEADING_TAGS, Page
+from gazette.text.page import HEADING_TAGS, Line, Page
 
 TITLE_SEP = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s-|-\s)\s*")
 META_TITLES = ("articletitle", "title", "og:title", "dc.title", "headline", "subject")
@@ -124,17 +133,28 @@ def find_title(
     return None, None
 
 
-def _own_title(page: Page, title: str | None, at: tuple[int, int] | None) -> str | None:
-    """The document's own title when the page's heading wraps it in extra words.
+Span = tuple[int, int]
+#: a time of day right after a date: the date is a timestamp
+_CLOCK = re.compile(r"\s*\d{1,2}[:：]\d{2}(?!\d)")
+
+
+def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | None, Span | None]:
+    """The document's own title, and its lines, when the page's heading is not it.
 
     Reposts head the text with ``重磅！国务院办公厅关于…的意见`` and then print
-    the document's own title above the 文号: that shorter title wins.
+    the document's own title above the 文号: that shorter title wins. A repost
+    may also head it with words of its own (``事关暑期安全！市政府最新通知``)
+    and a lead paragraph: a title-shaped line right above the document's
+    文号 or 主送 line, before either has been seen, is then the own title.
+    The lines returned are where the document's text starts from.
     """
     if not title or not at:
-        return title
+        return title, at
     key = squeeze(title)
     lines = page.lines
     for i in range(at[1], min(len(lines), at[1] + 6)):
+        if _opens_text(lines[i]):
+            break  # the document's text has begun: a title further down is another's
         if i > at[1] and squeeze(lines[i - 1].text) in key:
             continue  # the tail of a title printed again over several lines
         joined = ""
@@ -145,12 +165,52 @@ def _own_title(page: Page, title: str | None, at: tuple[int, int] | None) -> str
             joined += ln.text
             sq = squeeze(joined)
             if sq == key:
-                return title  # printed again as it is: no wrapper to remove
+                return title, (i, k + 1)  # printed again as it is: no wrapper to remove
             if len(sq) >= 8 and sq in key and classify.genre_of(simplified(joined)):
-                return joined
+                return joined, (i, k + 1)
             if sq not in key:
                 break
-    return title
+    for d in range(at[1], min(len(lines), at[1] + 8)):
+        if not _opens_text(lines[d]) or SENTENCE_PUNCT.search(lines[d].text):
+            continue
+        if d == at[1]:
+            break  # the heading is followed by the 文号 or 主送 line: it is the title
+        top = d - 1
+        if lines[top].link_ratio > 0.3 or CHROME.search(lines[top].key):
+            break
+        above = lines[top - 1] if top - 1 >= at[1] else None
+        if above is not None and above.link_ratio <= 0.3 and not CHROME.search(above.key):
+            head = lines[top].key
+            if head.startswith("关于") and issuers.is_office_line(above.key):
+                top -= 1  # 联合发文: the offices over ``关于…的通知``
+            elif (
+                "关于" not in head and "关于" in above.key and not TITLE_BREAKER.search(above.text)
+            ):
+                top -= 1  # a title broken over two lines
+        own = "".join(lines[j].text for j in range(top, d))
+        if (
+            len(squeeze(own)) >= 8
+            and not TITLE_BREAKER.search(own)
+            and classify.genre_of(simplified(own))
+        ):
+            return (title if squeeze(own) == key else own), (top, d)
+        break
+    return title, at
+
+
+def _opens_text(ln: Line) -> bool:
+    """A 文号 line, a 主送 line or a sentence: the document's own text has begun."""
+    text = ln.key
+    return bool(
+        is_docno_line(text)
+        or docno_with_date(text)
+        or is_recipient(text)
+        or SENTENCE_PUNCT.search(ln.text)
+    )
+
+
+#: what a title line never holds: sentence ends, a colon ending a lead-in
+TITLE_BREAKER = re.compile(r"[。！？!?；;]|[:：]\s*$")
 
 
 def _clean_title(title: str | None) -> tuple[str | None, str | None]:
@@ -196,8 +256,8 @@ def analyse(page: Page) -> dict[str, Any]:
                     break
         if table_title:
             break
-    title_raw, title_lines = find_title(page, table_title)
-    title_raw = _own_title(page, title_raw, title_lines)
+    title_raw, head_lines = find_title(page, table_title)
+    title_raw, title_lines = _own_title(page, title_raw, head_lines)
     title, title_docno = _clean_title(title_raw)
     body: Body = find_body(page, title_raw, title_lines)
     in_body = range(body.start, body.end) if body.start >= 0 else range(0)
@@ -222,6 +282,9 @@ def analyse(page: Page) -> dict[str, Any]:
                 continue
             if is_docno_line(lines[i].text) or docno_with_date(lines[i].text):
                 docno_raw = lines[i].text
+                break
+            if i + 1 < len(lines) and split_serial(lines[i].text, lines[i + 1].text):
+                docno_raw = lines[i].text + lines[i + 1].text  # 某部令 / 2024年第5号
                 break
     if docno_raw is None and title_docno:
         docno_raw = title_docno
@@ -267,7 +330,7 @@ def analyse(page: Page) -> dict[str, Any]:
 
     published = None
     # the 发布日期 nearest the title: sidebars and related lists carry dates too
-    anchor = title_lines[0] if title_lines else (body.start if body.start >= 0 else 0)
+    anchor = head_lines[0] if head_lines else (body.start if body.start >= 0 else 0)
     dated = [
         (abs(f.line - anchor), f.line, parse_date(f.value))
         for f in fields
@@ -282,12 +345,15 @@ def analyse(page: Page) -> dict[str, Any]:
             if m:
                 published = parse_date(m.group(1))
                 break
-    if published is None and title_lines:
-        # an info line under the title that starts with the date: "2024-03-07 18:00 来源：…"
-        stop = body.start if body.start > title_lines[1] else title_lines[1] + 4
-        for ln in lines[title_lines[1] : min(stop, title_lines[1] + 4)]:
+    if published is None and head_lines:
+        # an info line under the heading that starts with the date: "2024-03-07 18:00 来源：…"
+        stop = body.start if body.start > head_lines[1] else head_lines[1] + 4
+        for ln in lines[head_lines[1] : min(stop, head_lines[1] + 4)]:
             found = find_dates(ln.key) if len(ln.text) <= 80 else []
-            if found and found[0].start == 0 and not HEADNOTE.match(ln.key):
+            if not found or HEADNOTE.match(ln.key):
+                continue
+            if found[0].start == 0 or _CLOCK.match(ln.key, found[0].end):
+                # "2024-03-07 18:00 来源：…", "某公众号 2022-05-20 18:03 发表于河南"
                 published = found[0].iso
                 break
     if published is None:
