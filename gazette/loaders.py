@@ -1,9 +1,9 @@
 """NoticeLoader: field rules and processors for the :class:`~gazette.items.Notice`.
 
 Raw values come from :func:`gazette.text.notice.analyse` (as printed); the
-loader's processors canonicalise them: 文号 to ``代字〔YYYY〕N号``, dates to ISO,
-whitespace and ``nbsp`` debris cleaned, pinyin glosses removed, lists kept
-as lists.
+loader's processors canonicalise them: 文号 to ``代字〔YYYY〕N号`` (or a 公告/令
+serial number), dates to ISO, whitespace and ``nbsp`` debris cleaned, pinyin
+glosses removed, lists kept as lists.
 """
 
 from __future__ import annotations

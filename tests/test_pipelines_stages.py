@@ -144,6 +144,17 @@ def test_validate_reports_schema_field(crawler):
     assert _stat(crawler, "dropped/invalid/doc_number") == 1
 
 
+def test_every_canonical_form_passes_the_schema(crawler):
+    """Whatever :func:`gazette.text.docno.canonical` gives, the schema accepts."""
+    from gazette.pipelines.p30_validate import is_valid, validator
+    from gazette.text.docno import canonical
+
+    record = _chain(crawler, _records()["official"])
+    for raw in ("粵府辦[2013]52號", "财政部 税务总局公告2023年第12号", "中华人民共和国国务院令 第708号"):
+        record["doc_number"] = canonical(raw)
+        assert record["doc_number"] and is_valid(record) and validator().is_valid(record), raw
+
+
 def _variants(record):
     """The record and many ways to break it (each key missing, wrong types, bad patterns)."""
     yield record

@@ -87,10 +87,21 @@ def _codes() -> dict[str, str]:
 _CODE = re.compile(r"^([\u3400-\u9fff]+)")
 
 
+_SERIAL = re.compile(r"^([\u3400-\u9fff]{2,})(?:公告|令)(?:\d{4}年)?第\d+号$")
+
+
 def office_for_code(doc_number: str | None) -> str | None:
-    """The office a canonical 文号's 机关代字 stands for (longest known prefix)."""
+    """The office a canonical 文号's 机关代字 stands for (longest known prefix);
+    a 公告 or 令 number names its office itself.
+
+    >>> office_for_code("国家税务总局公告2023年第1号")
+    '国家税务总局'
+    """
     if not doc_number:
         return None
+    serial = _SERIAL.match(doc_number)
+    if serial:
+        return serial.group(1)
     m = _CODE.match(doc_number)
     if not m:
         return None
