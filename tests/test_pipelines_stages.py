@@ -150,7 +150,11 @@ def test_every_canonical_form_passes_the_schema(crawler):
     from gazette.text.docno import canonical
 
     record = _chain(crawler, _records()["official"])
-    for raw in ("粵府辦[2013]52號", "财政部 税务总局公告2023年第12号", "中华人民共和国国务院令 第708号"):
+    for raw in (
+        "粵府辦[2013]52號",
+        "财政部 税务总局公告2023年第12号",
+        "中华人民共和国国务院令 第708号",
+    ):
         record["doc_number"] = canonical(raw)
         assert record["doc_number"] and is_valid(record) and validator().is_valid(record), raw
 
