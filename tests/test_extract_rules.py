@@ -345,3 +345,46 @@ def test_announcement_numbered_by_year_and_interpretation_heading():
     assert r["doc_number"] == "某某总局公告2023年第12号"
     assert r["body"].endswith("特此公告。")
     assert r["issuer"] == "某某总局" and r["date"] == "2023-12-20"
+
+
+def test_news_headline_over_a_reposted_announcement():
+    """A news site's headline without a genre, a lead, then a 通告 with neither 文号
+    nor 主送: the title-shaped line over its first paragraph is the title."""
+    body = """
+<h1>国庆假期出行注意！这些路段将实行交通管制</h1>
+<div class="info">2023-09-26 16:42 来源：某市日报</div>
+<div class="article">
+<p>记者昨日从市公安局交警支队获悉，国庆假期期间部分路段将实行交通管制。通告全文如下：</p>
+<p>某市公安局交通警察支队关于2023年国庆节期间部分路段实行交通管制的通告</p>
+<p>为保障国庆节期间我市道路交通安全、有序、畅通，决定对部分路段实行交通管制。现将有关事项通告如下：</p>
+<p>一、管制时间为2023年9月29日至10月6日，每日9时至21时。</p>
+<p>特此通告。</p>
+<p>某市公安局交通警察支队</p><p>2023年9月25日</p>
+</div>
+"""
+    r = extract_html(page(body, title="国庆假期出行注意！这些路段将实行交通管制_某市新闻网"))
+    assert r["title"] == "某市公安局交通警察支队关于2023年国庆节期间部分路段实行交通管制的通告"
+    assert r["is_notice"] is True
+    assert r["body"].startswith("为保障国庆节期间") and "记者" not in r["body"]
+    assert r["published"] == "2023-09-26" and r["date"] == "2023-09-25"
+
+
+def test_pages_about_a_document_are_not_notices():
+    from gazette.text.classify import is_notice
+
+    body = "为进一步促进消费，市政府出台若干措施。" * 5
+    marks = dict(has_signature=False, has_metadata=True, has_headnote=False, recipients=False)
+    assert not is_notice("一图读懂《某市促进消费若干措施》", body, doc_number=None, **marks)
+    assert is_notice("某市人民政府关于印发《某市促进消费若干措施》", body, doc_number=None, **marks)
+    award = "某某项目中标结果公告"
+    signed = dict(marks, has_signature=True)
+    assert not is_notice(award, body, doc_number=None, **signed)
+    law = dict(marks, has_metadata=False, has_headnote=True)
+    assert not is_notice("某省电动自行车管理条例", body, doc_number=None, **law)
+    assert is_notice("某省人民代表大会常务委员会关于某某的决定", body, doc_number=None, **law)
+
+
+def test_label_after_text_and_unknown_label_first():
+    info = "发布者：教务处 课程建设科发布时间：2023-03-17浏览次数：1,236"
+    r = extract(info=info)
+    assert r["published"] == "2023-03-17"

@@ -8,6 +8,11 @@ True
 '通知'
 >>> genre_of("山西品牌丝路行南美站活动在智利举行") is None
 True
+>>> genre_of("一图读懂《某市促进消费若干措施》"), genre_of("《国务院关于某某的通知》")
+(None, '通知')
+>>> genre_of("市政府关于印发《某某办法》")
+'办法'
+
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ GENRE_END = re.compile(rf"(?P<genre>{GENRES})(?:\s*[（(][^）)]{{1,15}}[）)])?
 COLUMN_NAMES = re.compile(
     r"^(?:通知公告|公示公告|公告公示|通知通告|通告公告|最新公告|最新通知|工作通知|文件通知|"
     r"政策文件|政府文件|部门文件|规范性文件|政策法规|法规文件|公告|通知|通告|公示|意见|决定)$"
+)
+#: a title that presents another document (``一图读懂《…方案》``): a prefix, then
+#: the document's name in 《》 to the end
+_PRESENTS = re.compile(r"^(?P<prefix>[^《]+)《[^《》]+》\s*$")
+_PRESENTING = re.compile(r"关于|印发|转发|发布|公布|批转|颁布|修改|废止")
+#: procurement and tender announcements: business notices, not 公文
+PROCUREMENT = re.compile(
+    r"(?:中标|成交|招标|询价|磋商|竞价|比选|流标|废标|竞争性谈判|采购)[^。]{0,20}(?:公告|公示)\s*$"
 )
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
 
@@ -57,8 +70,14 @@ def genre_of(title: str | None) -> str | None:
     """The document genre a title ends with (通知, 意见 ...), or None."""
     if not title:
         return None
-    m = GENRE_END.search(title.strip())
-    return m.group("genre") if m else None
+    title = title.strip()
+    m = GENRE_END.search(title)
+    if m is None:
+        return None
+    presented = _PRESENTS.match(title)
+    if presented and not _PRESENTING.search(presented.group("prefix")):
+        return None  # 一图读懂《…方案》: about a document, not the document
+    return m.group("genre")
 
 
 def is_notice(
@@ -88,9 +107,14 @@ def is_notice(
         return False
     if len(body) < 30:
         return False
-    if genre_of(title) is None or COLUMN_NAMES.match(title.strip()):
+    genre = genre_of(title)
+    if genre is None or COLUMN_NAMES.match(title.strip()):
         return False
     if not has_prose(body):
         return False
+    if genre in ("公告", "公示") and PROCUREMENT.search(title) and not (doc_number or recipients):
+        return False  # a tender or award announcement
+    if genre == "条例" and not (doc_number or recipients or has_signature):
+        return False  # a law text without the document that issues it
     evidence = sum((bool(doc_number), has_signature, has_metadata, has_headnote, recipients))
     return evidence >= 1

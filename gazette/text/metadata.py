@@ -41,6 +41,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "发表时间",
         "发表日期",
         "上传时间",
+        "发表于",
         "日期",
         "时间",
     ),
@@ -70,6 +71,12 @@ LABELS: dict[str, tuple[str, ...]] = {
         "访问次数",
         "作者",
         "编辑",
+        "发布者",
+        "发布人",
+        "上传者",
+        "页数",
+        "格式",
+        "大小",
     ),
 }
 
@@ -86,11 +93,14 @@ def _spaced(label: str) -> str:
 # longest labels first so that 发布日期 wins over 日期
 _ALL = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
 LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s\t|【\[]))(?P<label>"
+    r"(?P<label>"
     + "|".join(_spaced(x) for x in _ALL)
     + r")[ \u3000\u00a0]*(?P<colon>[】\]]?[ \u3000\u00a0]*[:：]|[】\]]|\t|(?=\s)|$)"
 )
 _SPACES = re.compile(r"[ \u3000\u00a0]+")
+_BEFORE_LABEL = frozenset(" \t|【[\u3000\u00a0\r\n\f\v")
+#: an unknown label cell first: "发布者：教务处 发布时间：…", "上传者：x 上传时间：…"
+_OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{1,5}[ \u3000]*[:：]")
 _NEXT_CELL_LABEL = re.compile(r"\t[^\t:：]{1,10}[:：]")
 
 
@@ -119,9 +129,22 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     [('index_number', '0000/2019-00123')]
     >>> split_labels("【发文字号】京政办发〔2023〕14号 【发布日期】2023.06.15")
     [('doc_number', '京政办发〔2023〕14号'), ('published', '2023.06.15')]
+    >>> split_labels("发布者：教务处 课程建设科发布时间：2023-03-17浏览次数：1,236")
+    [('other', '教务处 课程建设科'), ('published', '2023-03-17'), ('other', '1,236')]
+    >>> split_labels("本办法自发布之日起施行，发布时间以文件为准。")
+    []
     """
-    matches = [m for m in LABEL_RE.finditer(line) if m.group("colon") or m.start() == 0]
-    # a label needs a colon or tab, or must start the line and be followed by a value
+    # a label starts the line or a cell, or follows text when a colon follows it
+    # ("课程建设科发布时间：2023-03-17"); it needs a colon or tab, or must start
+    # the line and be followed by a value
+    matches = [
+        m
+        for m in LABEL_RE.finditer(line)
+        if (
+            m.start() == 0 or line[m.start() - 1] in _BEFORE_LABEL or m.group("colon")[-1:] in ":："
+        )
+        and (m.group("colon") or m.start() == 0)
+    ]
     out: list[tuple[str, str]] = []
     for i, m in enumerate(matches):
         if not m.group("colon") or m.group("colon").isspace() and m.group("colon") != "\t":
@@ -132,7 +155,8 @@ def split_labels(line: str) -> list[tuple[str, str]]:
         if cell:  # another (unknown) label cell of the same table row ends the value
             end = cell.start()
         value = line[m.end() : end].strip(" \t\u3000|").rstrip(" \u3000【[")
-        if i == 0 and line[: m.start()].strip(" \t\u3000【[|"):
+        head = line[: m.start()].strip(" \t\u3000【[|")
+        if i == 0 and head and not _OTHER_LABEL.match(head):
             # prose before the first label: not a metadata line
             return []
         out.append((_field_of(m.group("label")), value))

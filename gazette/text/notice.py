@@ -170,13 +170,20 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
                 return joined, (i, k + 1)
             if sq not in key:
                 break
+    # a heading with no genre (``国庆出行注意！这些路段交通管制``) is the site's own:
+    # the document's title may also stand over its first paragraph (a 通告)
+    news = not classify.genre_of(simplified(title))
     for d in range(at[1], min(len(lines), at[1] + 8)):
-        if not _opens_text(lines[d]) or SENTENCE_PUNCT.search(lines[d].text):
+        if not _opens_text(lines[d]) or (SENTENCE_PUNCT.search(lines[d].text) and not news):
             continue
         if d == at[1]:
+            if news:
+                continue
             break  # the heading is followed by the 文号 or 主送 line: it is the title
         top = d - 1
         if lines[top].link_ratio > 0.3 or CHROME.search(lines[top].key):
+            if news:
+                continue
             break
         above = lines[top - 1] if top - 1 >= at[1] else None
         if above is not None and above.link_ratio <= 0.3 and not CHROME.search(above.key):
@@ -194,7 +201,8 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
             and classify.genre_of(simplified(own))
         ):
             return (title if squeeze(own) == key else own), (top, d)
-        break
+        if not news:
+            break
     return title, at
 
 
