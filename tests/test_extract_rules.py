@@ -388,3 +388,14 @@ def test_label_after_text_and_unknown_label_first():
     info = "发布者：教务处 课程建设科发布时间：2023-03-17浏览次数：1,236"
     r = extract(info=info)
     assert r["published"] == "2023-03-17"
+
+
+def test_headnote_of_several_amendments():
+    from gazette.text.content import HEADNOTE
+
+    note = (
+        "（2003年6月27日第十届全国人民代表大会常务委员会第三次会议通过　根据2009年8月27日"
+        "第十一届全国人民代表大会常务委员会第十次会议《关于修改部分法律的决定》第一次修正　"
+        "根据2019年4月23日第十三届全国人民代表大会常务委员会第十次会议第二次修正）"
+    )
+    assert HEADNOTE.match(note)

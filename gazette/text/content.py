@@ -98,7 +98,7 @@ _RECIPIENT_WORDS = re.compile(
     r"各|人民政府|部门|单位|机构|委员会|局|厅|办|公司|学校|医院|企业|同志|党委|党组|街道|乡镇|管委会|社区"
 )
 #: 题注: ``（2007年6月29日第十届…会议通过）`` under a resolution's title
-HEADNOTE = re.compile(r"^[（(].{0,80}(?:通过|批准|公布|修正|修订|发布)[^）)]{0,20}[）)]$")
+HEADNOTE = re.compile(r"^[（(].{0,240}(?:通过|批准|公布|修正|修订|发布)[^）)]{0,20}[）)]$")
 #: attached text that may follow the signature
 ATTACH_START = re.compile(
     r"^(?:附件\s*\d*\s*[:：]?|附\s*[:：]|第[一二三四五六七八九十百]+[章条节]|[一二三四五六七八九十]+、|"
