@@ -166,6 +166,19 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
+def _attr(selector: Any, name: str) -> str:
+    """One attribute of a selector's element, stripped ("" when absent).
+
+    ``Selector.attrib`` reads every attribute, and lxml refuses a name with a
+    control character in it (a broken page): read the one asked for only.
+    """
+    try:
+        value = selector.root.get(name)
+    except ValueError:
+        return ""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _int_arg(value: Any, name: str) -> int:
     if value is None or value == "":
         return 0
@@ -430,7 +443,7 @@ class NoticeSpider(scrapy.Spider):
         dated: list[date] = []
         pages: list[str] = []
         for anchor in response.css("a[href]"):
-            href = (anchor.attrib.get("href") or "").strip()
+            href = _attr(anchor, "href")
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
             url = response.urljoin(href).split("#", 1)[0]
@@ -438,7 +451,7 @@ class NoticeSpider(scrapy.Spider):
                 continue
             text = " ".join(anchor.css("::text").getall()).strip()
             if not text:
-                text = (anchor.attrib.get("title") or "").strip()
+                text = _attr(anchor, "title")
             if self.is_detail(url, text):
                 if url == response.url.split("#", 1)[0]:
                     continue
