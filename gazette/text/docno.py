@@ -165,15 +165,21 @@ def _t2s(s: str) -> str:
     return s
 
 
+def _prose_end(s: str, cut: int = 0) -> int:
+    """Where the prose and lead-in words before a 代字 or office name end in ``s``
+    (from ``cut`` on): after the last stop word, and a single-character lead-in
+    (经/见/按/据/依) after it."""
+    for m in _STOP_RE.finditer(s, cut):
+        cut = max(cut, m.end())
+    if len(s) - cut >= 3 and s[cut] in _LEAD_CHARS:
+        cut += 1
+    return cut
+
+
 def _trim_daizi(chars: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Strip prose, lead-in words and glued agency names from a 代字 run."""
     s = "".join(c for c, _ in chars)
-    cut = 0
-    for m in _STOP_RE.finditer(s):
-        cut = max(cut, m.end())
-    # Single-char lead-ins (经/见/按/据/依) at the start of the run.
-    if len(s) - cut >= 3 and s[cut] in _LEAD_CHARS:
-        cut += 1
+    cut = _prose_end(s)
     rest = s[cut:]
     # Agency name glued in front: keep the part after the rightmost office
     # ending that leaves a plausible 2..8 char 代字 and a >=4 char name.
@@ -297,18 +303,15 @@ def _office(chars: list[tuple[str, int]]) -> tuple[int, str] | None:
     name (总局, 部, 委员会, 署, 银行, 院, 人民政府 ...)."""
     s = "".join(c for c, _ in chars)
     state = s.rfind(_STATE)  # its 和 is no stop word
-    cut = state + len(_STATE) if state >= 0 else 0
-    for w in _STOP_RE.finditer(s, cut):
-        cut = max(cut, w.end())
-    if len(s) - cut >= 3 and s[cut] in _LEAD_CHARS:
-        cut += 1
+    after_state = state + len(_STATE) if state >= 0 else 0
+    cut = _prose_end(s, after_state)
     kept = chars[cut:]
     if not kept:
         return None
     office = _t2s("".join(c for c, _ in kept))
     if len(office) < 2 or not _OFFICE_END_RE.search(office):
         return None
-    start = chars[state][1] if state >= 0 and cut == state + len(_STATE) else kept[0][1]
+    start = chars[state][1] if state >= 0 and cut == after_state else kept[0][1]
     return start, office
 
 
@@ -404,7 +407,7 @@ def split_serial(head: str, number: str) -> bool:
     (True, False)
     """
     head = head.strip(" \t\u3000\xa0")
-    if number and not _SERIAL_NUMBER.match(number):
+    if number and not is_serial_number(number):
         return False
     for kind in ("公告", "令"):
         if head.endswith(kind) and len(head) <= 30:
