@@ -399,3 +399,103 @@ def test_headnote_of_several_amendments():
         "根据2019年4月23日第十三届全国人民代表大会常务委员会第十次会议第二次修正）"
     )
     assert HEADNOTE.match(note)
+
+
+# -- rules from the flattened repost texts (issue 12); each page is made up here --------
+
+
+def flat(*paras: str, title: str = "example.com") -> bytes:
+    """A repost laid out flat: one <p> a line, the site's domain as <title>."""
+    return page("<div id='main'>" + "".join(f"<p>{p}</p>" for p in paras) + "</div>", title=title)
+
+
+def test_traditional_title_is_a_notice_when_its_lead_in_ends_in_a_colon():
+    # no sentence ends before the text is cut: a clause-long lead-in ending in a colon is prose
+    r = extract_html(
+        flat(
+            "穗府〔2019〕7號",
+            "關于進一步促進某產業發展的指導意見",
+            "各區人民政府,市政府各部門、各直屬機構:",
+            "為增強我市產業的吸引力,發揮龍頭企業在轉型升級中的帶動作用,全面提升城市的核心競爭力,現提出如下指導意見:",
+            "一、總體要求",
+        )
+    )
+    assert r["is_notice"] is True
+    assert r["title"] == "關于進一步促進某產業發展的指導意見"
+    assert r["doc_number"] == "穗府〔2019〕7号"
+
+
+def test_a_domain_is_never_the_title():
+    r = extract_html(flat("某某网站", "没有标题的页面。", title="someplace.com"))
+    assert r["title"] != "someplace.com"
+
+
+def test_headline_of_docno_and_wrapped_title_then_the_title_again():
+    r = extract_html(
+        flat(
+            "京政办发〔2018〕3号《北京市人民政府办公厅关于印发〈某工作要点〉的通知》",
+            "《北京市人民政府办公厅关于印发〈某工作要点〉的通知》",
+            "京政办发〔2018〕3号",
+            "各区人民政府,市政府各委、办、局:",
+            "《某工作要点》已经市政府同意,现印发给你们,请结合实际认真贯彻落实。",
+            "北京市人民政府办公厅",
+            "2018年2月8日",
+            "2018年是贯彻落实党的十九大精神的开局之年,做好政务公开工作意义重大。",
+        )
+    )
+    assert r["title"] == "北京市人民政府办公厅关于印发〈某工作要点〉的通知"
+    assert r["date"] == "2018-02-08"
+    assert r["published"] is None  # the signature's date is not the page's
+    # the text issued by the letter follows its signature and stays in the body
+    assert r["body"].endswith("做好政务公开工作意义重大。")
+
+
+def test_attached_text_with_a_title_broken_over_lines_stays_in_the_body():
+    r = extract_html(
+        flat(
+            "某省人民政府办公厅关于某事项的通知",
+            "某府办〔2022〕9号",
+            "各市人民政府,省政府各部门:",
+            "现将有关事项通知如下,请认真组织实施。",
+            "某省人民政府办公厅",
+            "2022年3月1日",
+            "某省进一步支持民间",
+            "投资发展的实施方案",
+            "为进一步加大政策支持力度,激发民间投资活力,推动全省经济持续健康发展,结合我省实际,制定本方案。",
+        )
+    )
+    assert r["body"].endswith("制定本方案。")
+
+
+def test_joint_title_names_the_issuer_and_co_issuers():
+    r = extract_html(
+        flat(
+            "某市发展和改革委员会 某市住房和城乡建设局 关于印发某工程实施方案的通知",
+            "各区县政府,市级有关部门:",
+            "经市领导同意,现将《某工程实施方案》印发给你们,请结合实际认真贯彻落实。",
+        )
+    )
+    assert r["issuer"] == "某市发展和改革委员会"
+    assert r["co_issuers"] == ["某市住房和城乡建设局"]
+
+
+def test_table_cell_of_two_offices_splits_into_issuer_and_co_issuers():
+    r = extract(info="<table><tr><td>发文机关：</td><td>国务院、中央军委</td></tr></table>", sig="")
+    assert r["issuer"] == "国务院"
+    assert r["co_issuers"] == ["中央军委"]
+
+
+def test_title_recipients_and_text_run_into_one_paragraph():
+    r = extract_html(
+        flat(
+            "廣東省人民政府關于支持某新區加快發展的若幹意見 各地級以上市人民政府,省政府各部門:"
+            " 爲深入貫徹《某新區發展規劃》,加快建設國家戰略新區,打造合作新載體和重要平台,"
+            "推動區域協調發展,現提出如下意見:"
+        )
+    )
+    assert r["is_notice"] is True
+    assert r["title"] == "廣東省人民政府關于支持某新區加快開發建設的若幹意見".replace(
+        "加快開發建設", "加快發展"
+    )
+    assert r["issuer"] == "廣東省人民政府"
+    assert r["body"].startswith("各地級以上市人民政府")

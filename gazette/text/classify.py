@@ -10,6 +10,8 @@ True
 True
 >>> genre_of("一图读懂《某市促进消费若干措施》"), genre_of("《国务院关于某某的通知》")
 (None, '通知')
+>>> genre_of("京政办发〔2016〕26号《北京市人民政府办公厅关于印发〈要点〉的通知》")
+'通知'
 >>> genre_of("市政府关于印发《某某办法》")
 '办法'
 
@@ -40,23 +42,34 @@ COLUMN_NAMES = re.compile(
 #: a title that presents another document (``一图读懂《…方案》``): a prefix, then
 #: the document's name in 《》 to the end
 _PRESENTS = re.compile(r"^(?P<prefix>[^《]+)《[^《》]+》\s*$")
-_PRESENTING = re.compile(r"关于|印发|转发|发布|公布|批转|颁布|修改|废止")
+_PRESENTING = re.compile(
+    r"关于|印发|转发|发布|公布|批转|颁布|修改|废止"
+    # a 文号 in front: the repost's headline ``京政办发〔2016〕26号《…的通知》`` is the document
+    r"|[〔\[［【（(]\s*\d{4}\s*[〕\]］】）)]\s*第?\s*\d{1,6}\s*号\s*$"
+)
 #: procurement and tender announcements: business notices, not 公文
 PROCUREMENT = re.compile(
     r"(?:中标|成交|招标|询价|磋商|竞价|比选|流标|废标|竞争性谈判|采购)[^。]{0,20}(?:公告|公示)\s*$"
 )
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
+_CLAUSE = re.compile(r"[，,][^，,]{4,}[，,]")
 
 
 def has_prose(text: str) -> bool:
-    """A line with at least ten characters before a sentence end (linear time).
+    """A line with at least ten characters before a sentence end, or a clause-long
+    lead-in ending in a colon (``…，现提出如下意见：``); linear time.
 
     >>> has_prose("标题"), has_prose("现将有关事项通知如下，请认真贯彻执行。")
     (False, True)
+    >>> has_prose("为增强我市对国内外资本的吸引力,发挥招商引资在产业转型升级中的作用,全面提升核心竞争力,现提出如下意见:")
+    True
+    >>> has_prose("各区人民政府,市政府各部门:")
+    False
     """
     for line in text.split("\n"):
-        m = _SENTENCE_END.search(line, 10)
-        if m:
+        if _SENTENCE_END.search(line, 10):
+            return True
+        if len(line) >= 40 and line.rstrip()[-1:] in (":", "：") and _CLAUSE.search(line):
             return True
     return False
 

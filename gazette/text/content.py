@@ -24,7 +24,7 @@ from gazette.text import issuers
 from gazette.text.dates import find_dates
 from gazette.text.docno import find_all, is_docno_line, is_serial_number, split_serial
 from gazette.text.metadata import split_labels
-from gazette.text.normalize import squeeze
+from gazette.text.normalize import squeeze, view
 from gazette.text.page import Line, Page
 
 #: class/id tokens of known government content blocks, most specific first
@@ -297,8 +297,18 @@ def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
     return prose >= 60
 
 
-def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
-    """Does the text after a signature continue the document (attached text)?"""
+#: a letter that issues or forwards another text (GB/T 9704's 印发/转发 通知): what
+#: follows its signature is that text, however it is headed
+ISSUING = re.compile(r"印发|转发|批转|颁发|发布|公布")
+
+
+def _tail_is_attachment(lines: Sequence[Line], start: int, end: int, issuing: bool = False) -> bool:
+    """Does the text after a signature continue the document (attached text)?
+
+    It does when it opens like an attachment (``附件``, a title, ``第一条``) within
+    its first lines (a title may be broken over two or three), or, after a letter
+    that issues another text, whenever it is prose.
+    """
     tail = [ln for ln in lines[start:end] if not CHROME.search(ln.key)]
     while tail and NOTE_LINE.match(tail[0].key):
         tail.pop(0)  # （此件公开发布） under the date, before the attachment
@@ -307,7 +317,16 @@ def _tail_is_attachment(lines: Sequence[Line], start: int, end: int) -> bool:
     prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
     if prose < 30:
         return False
-    return bool(ATTACH_START.match(tail[0].key))
+    if issuing:
+        return True
+    head = ""
+    for ln in tail[:3]:
+        head += ln.key
+        if ATTACH_START.match(ln.key) or ATTACH_START.match(head):
+            return True
+        if SENTENCE_PUNCT.search(ln.key):
+            break
+    return False
 
 
 def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None) -> Body:
@@ -357,7 +376,9 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
             body.signature = after
     if sig is not None:
         body.signature = sig
-        if not _tail_is_attachment(lines, sig.date_line + 1, stop):
+        if not _tail_is_attachment(
+            lines, sig.date_line + 1, stop, bool(ISSUING.search(view(title or "")))
+        ):
             end = sig.start
     # trailing chrome / link lines, and an 附件 label whose files were links
     while end > start and (

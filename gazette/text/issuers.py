@@ -62,6 +62,41 @@ def is_office_line(line: str) -> bool:
     return bool(parts) and len(parts) <= 6 and all(is_office(p) for p in parts)
 
 
+def offices_in_title(title: str | None) -> list[str]:
+    """The offices a title names before 关于/转发/印发, in printed order: one
+    (``XX关于…的通知``) or, for a joint document, several parted by spaces.
+
+    >>> offices_in_title("成都市发展和改革委员会 成都市住房和城乡建设局 关于印发某方案的通知")
+    ['成都市发展和改革委员会', '成都市住房和城乡建设局']
+    """
+    if not title:
+        return []
+    m = _JOINT_LEAD.search(title.strip())
+    if m and len(split_offices(head := title.strip()[: m.start()])) > 1 and is_office_line(head):
+        return split_offices(head)
+    one = from_title(title)
+    return [one] if one else []
+
+
+_JOINT_LEAD = re.compile(r"\s+(?:联合)?(?:关于|转发|印发|批转)")
+
+
+def split_cell(value: str) -> list[str]:
+    """The offices of a metadata cell: ``国务院、中央军委`` → both; [] when any part
+    is not an office name.
+
+    >>> split_cell("国务院、中央军委"), split_cell("广东省人民政府办公厅"), split_cell("见附件")
+    (['国务院', '中央军委'], ['广东省人民政府办公厅'], [])
+    """
+    parts = [p for p in _CELL_SEP.split(value.strip()) if p]
+    if not parts or len(parts) > 8 or not all(is_office(p) for p in parts):
+        return []
+    return parts
+
+
+_CELL_SEP = re.compile(r"[\s\u2002\u2003\u3000\u00a0、，,；;]+")
+
+
 def from_title(title: str | None) -> str | None:
     """The office a title names before 关于/转发/印发 (``XX关于…的通知``)."""
     if not title:

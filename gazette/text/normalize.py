@@ -119,3 +119,46 @@ def simplified(text: str) -> str:
         if int(codes.max()) < 0x10000 and not table[codes].any():
             return text
     return str(_T2S.convert(text))
+
+
+#: full-width letters and digits to ASCII; ASCII clause punctuation to the full-width
+#: forms of printed 公文; bracket variants reposts use around a 文号 year to 〔〕.
+#: One character for one, so positions in a line's view are positions in its text.
+_VIEW = str.maketrans(
+    {
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)},
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)},
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)},
+        ",": "，",
+        ";": "；",
+        ":": "：",
+        "!": "！",
+        "?": "？",
+        "(": "（",
+        ")": "）",
+        "［": "〔",
+        "］": "〕",
+        "﹝": "〔",
+        "﹞": "〕",
+        "„": "〔",
+        "‟": "〕",
+        "\u3000": " ",
+        "\xa0": " ",
+    }
+)
+
+
+def view(text: str) -> str:
+    """The normalised view of a line that every rule reads: simplified characters,
+    ASCII letters and digits, full-width clause punctuation, one bracket form, and
+    the same length as ``text`` (so a position in the view is a position in the text).
+
+    >>> view("滬府發［２０１７］92號 關於,各區:")
+    '沪府发〔2017〕92号 关于，各区：'
+    >>> len(view("關於印發《辦法》的通知")) == len("關於印發《辦法》的通知")
+    True
+    """
+    simple = simplified(text)
+    if len(simple) != len(text):  # a phrase conversion changed the length: by character
+        simple = "".join(c if len(s := simplified(c)) != 1 else s for c in text)
+    return simple.translate(_VIEW)

@@ -24,7 +24,7 @@ from gazette.text.content import (
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line, split_serial
 from gazette.text.metadata import Field, first, parse_lines, split_labels
-from gazette.text.normalize import simplified, squeeze, tight
+from gazette.text.normalize import squeeze, tight, view
 from gazette.text.page import HEADING_TAGS, Line, Page
 
 TITLE_SEP = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s-|-\s)\s*")
@@ -48,6 +48,7 @@ MASK = re.compile(r"\*{2,}|＊{2,}|×{2,}|■{2,}|□{2,}|○{3,}|X{3,}|x{3,}")
 ATTACH_EXT = re.compile(
     r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|pptx?|txt|csv|tif|ceb)(?:$|[?#])", re.I
 )
+_HAN = re.compile(r"[\u3400-\u9fff]")
 EMPTY_VALUES = ("无", "暂无", "-", "--", "/", "空")
 _SPLIT_RECIPIENTS = re.compile(r"[，,；;]")
 
@@ -64,7 +65,8 @@ def _title_candidates(page: Page) -> list[str]:
             out.append(segs[0])
             out.append(max(segs, key=len))
         out.append(page.html_title)
-    return [c for c in dict.fromkeys(out) if len(squeeze(c)) >= 4]
+    # a title of a 公文 is Chinese: a bare domain (``chinadazhai.com``) is the site's name
+    return [c for c in dict.fromkeys(out) if len(squeeze(c)) >= 4 and len(_HAN.findall(c)) >= 4]
 
 
 def find_title(
@@ -111,7 +113,7 @@ def find_title(
             joined += t
             if len(joined) > 150:
                 break
-            if classify.genre_of(simplified(joined)) and 6 <= len(joined):
+            if classify.genre_of(view(joined)) and 6 <= len(joined):
                 score = 1.0
                 if ln.tag in HEADING_TAGS:
                     score += 2
@@ -166,13 +168,13 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
             sq = squeeze(joined)
             if sq == key:
                 return title, (i, k + 1)  # printed again as it is: no wrapper to remove
-            if len(sq) >= 8 and sq in key and classify.genre_of(simplified(joined)):
+            if len(sq) >= 8 and sq in key and classify.genre_of(view(joined)):
                 return joined, (i, k + 1)
             if sq not in key:
                 break
     # a heading with no genre (``国庆出行注意！这些路段交通管制``) is the site's own:
     # the document's title may also stand over its first paragraph (a 通告)
-    news = not classify.genre_of(simplified(title))
+    news = not classify.genre_of(view(title))
     for d in range(at[1], min(len(lines), at[1] + 8)):
         if not _opens_text(lines[d]) or (SENTENCE_PUNCT.search(lines[d].text) and not news):
             continue
@@ -198,7 +200,7 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
         if (
             len(squeeze(own)) >= 8
             and not TITLE_BREAKER.search(own)
-            and classify.genre_of(simplified(own))
+            and classify.genre_of(view(own))
         ):
             return (title if squeeze(own) == key else own), (top, d)
         if not news:
@@ -238,7 +240,7 @@ def _clean_title(title: str | None) -> tuple[str | None, str | None]:
     title = tight(title)
     # a reposting site's tag in front: 【转载】, 【重磅】, 转发：
     m = _TITLE_TAG.match(title)
-    if m and classify.genre_of(simplified(title[m.end() :])):
+    if m and classify.genre_of(view(title[m.end() :])):
         title = title[m.end() :]
     if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
         title = title[1:-1]
@@ -250,8 +252,75 @@ _TITLE_TAG = re.compile(
 )
 
 
+#: how long a run-in piece may grow before a line is left as it is (a title or 主送)
+_RUN_IN_MAX = 200
+
+
+def _run_in_pieces(text: str, key: str) -> list[tuple[int, int]]:
+    """Where a flattened paragraph that runs the title, the 主送 line and the text
+    together (parted by spaces) breaks into GB/T 9704's own lines.
+
+    Only a line that opens with a title-shaped piece (a genre at its end, no
+    sentence end) or a 主送 piece (ending in a colon) is split; at most
+    ``_RUN_IN_MAX`` characters are looked at per piece, so the cost is linear.
+
+    >>> t = "某市人民政府关于做好某项工作的意见 各区人民政府，市政府各部门： 为做好某项工作，现提出如下意见："
+    >>> [t[a:b] for a, b in _run_in_pieces(t, t)]
+    ['某市人民政府关于做好某项工作的意见', '各区人民政府，市政府各部门：', '为做好某项工作，现提出如下意见：']
+    >>> _run_in_pieces("广东省 人民政府", "广东省 人民政府")
+    []
+    >>> t = "某市人民政府关于做好某项工作的意见 各区人民政府(管委会…"
+    >>> _run_in_pieces(t, t)
+    []
+    """
+    cuts: list[tuple[int, int]] = []
+    start = 0
+    at = key.find(" ")
+    while at > 0 and at - start <= _RUN_IN_MAX and len(cuts) < 2:
+        piece = key[start:at]
+        if cuts:
+            ok = is_recipient(piece)  # the 主送 line must follow the title
+        else:
+            ok = (
+                len(piece) >= 6
+                and not TITLE_BREAKER.search(piece)
+                and classify.genre_of(piece) is not None
+            )
+        if ok:
+            cuts.append((start, at))
+            start = at + 1
+        at = key.find(" ", at + 1)
+    if len(cuts) < 2:
+        return []  # a title alone, or a title over a cut-off summary: not a run-in
+    cuts.append((start, len(text)))
+    return cuts
+
+
+def _split_run_in(page: Page) -> None:
+    """Give each piece of a run-in paragraph (:func:`_run_in_pieces`) its own line."""
+    out: list[Line] = []
+    changed = False
+    for ln in page.lines:
+        pieces = (
+            _run_in_pieces(ln.text, ln.key)
+            if " " in ln.key and len(ln.key) >= 40 and ln.link_ratio <= 0.3 and not ln.row
+            else []
+        )
+        if not pieces:
+            out.append(ln)
+            continue
+        changed = True
+        for a, b in pieces:
+            out.append(Line(ln.text[a:b], ln.el, 0, ln.tag, key=ln.key[a:b]))
+    if changed:
+        for i, ln in enumerate(out):
+            ln.index = i
+        page.lines = out
+
+
 def analyse(page: Page) -> dict[str, Any]:
     """Raw field values of one page (see :class:`gazette.items.Notice`)."""
+    _split_run_in(page)
     lines = page.lines
     table_title = None
     for ln in lines:
@@ -355,7 +424,8 @@ def analyse(page: Page) -> dict[str, Any]:
                 break
     if published is None and head_lines:
         # an info line under the heading that starts with the date: "2024-03-07 18:00 来源：…"
-        stop = body.start if body.start > head_lines[1] else head_lines[1] + 4
+        # between the heading and the document's text only: the signature's date is not it
+        stop = body.start if body.start >= 0 else head_lines[1] + 4
         for ln in lines[head_lines[1] : min(stop, head_lines[1] + 4)]:
             found = find_dates(ln.key) if len(ln.text) <= 80 else []
             if not found or HEADNOTE.match(ln.key):
@@ -377,11 +447,22 @@ def analyse(page: Page) -> dict[str, Any]:
     if sig and sig.offices:
         issuer, co = sig.offices[0], sig.offices[1:]
     f_issuer = first(fields, "issuer")
-    if issuer is None and f_issuer and issuers.is_office_line(f_issuer.value):
-        parts = issuers.split_offices(f_issuer.value)
-        issuer, co = parts[0], parts[1:]
-    if issuer is None:
-        issuer = issuers.from_title(simplified(title)) if title else None
+    if issuer is None and f_issuer:
+        parts = issuers.split_cell(f_issuer.value)
+        if parts:
+            issuer, co = parts[0], parts[1:]
+    if issuer is None and title:
+        # the printed offices of the title (the view decides, the text is kept)
+        printed = title_raw or title  # before tight(): joint offices are parted by spaces
+        named = issuers.offices_in_title(view(printed)) or issuers.offices_in_title(view(title))
+        if named:
+            at = 0
+            spans = []
+            for office in named:
+                at = view(printed).find(office, at)
+                spans.append(printed[at : at + len(office)] if at >= 0 else office)
+                at += len(office)
+            issuer, co = spans[0], spans[1:]
     if issuer is None:
         issuer = issuers.office_for_code(own)
     out["issuer"] = issuer
@@ -410,7 +491,7 @@ def analyse(page: Page) -> dict[str, Any]:
 
     out["masked"] = bool(MASK.search(title or "") or MASK.search(text or ""))
     out["is_notice"] = classify.is_notice(
-        simplified(title) if title else None,
+        view(title) if title else None,
         text,
         doc_number=own,
         has_signature=bool(sig and sig.offices and sig.date),

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from gazette.text.normalize import clean_line, simplified
+from gazette.text.normalize import clean_line, view
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body center dd details dialog dir div dl dt "
@@ -61,7 +61,9 @@ class Line:
     tag: str = ""  # tag of the holding block
     index: int = 0  # position in Page.lines
     row: bool = False  # a table row
-    key: str = ""  # the text in simplified characters, for matching rules
+    key: str = (
+        ""  # the normalised view of the text (:func:`~gazette.text.normalize.view`) rules read
+    )
     cuts: tuple[int, ...] = ()  # positions of the spaces in ``text`` that part table cells
 
     def __post_init__(self) -> None:
@@ -177,16 +179,13 @@ def build_page(text: str, url: str | None = None) -> Page:
 
 
 def _simplify(lines: list[Line]) -> None:
-    """Give each line a simplified-character ``key`` when the page is traditional."""
+    """Give each line its normalised ``key`` (one conversion for the whole page)."""
     if not lines:
         return
     joined = "\n".join(ln.text for ln in lines)
-    simple = simplified(joined)
-    if simple == joined:
-        return
-    keys = simple.split("\n")
+    keys = view(joined).split("\n")
     if len(keys) != len(lines):
-        keys = [simplified(ln.text) for ln in lines]
+        keys = [view(ln.text) for ln in lines]
     for ln, key in zip(lines, keys, strict=True):
         ln.key = key
 
