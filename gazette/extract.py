@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from gazette.items import Notice, complete
 from gazette.loaders import load_notice
+from gazette.text.embedded import expand_embedded
 from gazette.text.encoding import decode
 from gazette.text.notice import analyse
 from gazette.text.page import build_page
@@ -33,6 +34,7 @@ def extract_html(
             ct = ct.decode("latin-1")
         content_type = ct
     text, _encoding = decode(body, content_type)
+    text = expand_embedded(text)  # gkmlpt: the document inside window._CONFIG.DETAIL
     page = build_page(text, url=url)
     raw = analyse(page)
     record = load_notice(raw)
@@ -42,6 +44,8 @@ def extract_html(
     record["site"] = urlsplit(url).hostname if url else None
     record["spider"] = spider
     record["fetched_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if page.cut:  # the page was not read whole (its budget, or the parser's depth)
+        record["cut"] = page.cut
     return complete(record)
 
 

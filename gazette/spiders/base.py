@@ -31,7 +31,7 @@ import json
 import math
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -40,6 +40,7 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from gazette.extract import extract_response
+from gazette.text.embedded import BEIJING
 
 #: URL shapes of detail (notice) pages on Chinese government CMSs
 DETAIL_URL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -72,6 +73,12 @@ _CREATE_PAGE = re.compile(
     r"createPage(?:HTML|Html|html)?\s*\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*"
     r"[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']"
 )
+#: ``createPageHTML('page_div', 5, 1, 'fg', 'shtml', 89)``: element id, page count,
+#: current page (from 1), file stem, suffix, record count (CSRC and many city sites)
+_CREATE_PAGE6 = re.compile(
+    r"createPage(?:HTML|Html|html)?\s*\(\s*[\"'][\w-]+[\"']\s*,\s*([\w.]+)\s*,\s*([\w.]+)\s*,"
+    r"\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']\s*(?:,\s*[\w.]+\s*)?\)"
+)
 _RECORD_COUNT = re.compile(r"\brecordCount\b\s*[:=]\s*[\"']?(\d+)")
 _PER_PAGE = re.compile(r"\b(?:prepage|perPage|pageSize|pagesize)\b\s*[:=]\s*[\"']?(\d+)")
 _PAGE_COUNT = re.compile(
@@ -87,6 +94,8 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])/")
 
 #: the largest number of list pages a JS page count may expand into
 MAX_JS_PAGES = 500
+#: stats key: a list or API answer that should hold entries held none
+EMPTY_LIST_STAT = "gazette/list/empty"
 
 
 def is_detail_url(url: str) -> bool:
@@ -139,8 +148,13 @@ def url_date(url: str) -> date | None:
 def parse_date(value: Any) -> date | None:
     """A date from an ISO-like string, ``YYYY年M月D日`` or a UNIX timestamp.
 
+    Timestamps (seconds or milliseconds) are read in Beijing time: gkmlpt's
+    ``date`` 1783353600 is 2026-07-07 00:00 +08:00 (still 2026-07-06 in UTC).
+
     >>> parse_date("2023-05-06"), parse_date("2023年5月6日"), parse_date(1683331200)
     (datetime.date(2023, 5, 6), datetime.date(2023, 5, 6), datetime.date(2023, 5, 6))
+    >>> parse_date(1783353600), parse_date(1783353600000), parse_date("1783353600")
+    (datetime.date(2026, 7, 7), datetime.date(2026, 7, 7), datetime.date(2026, 7, 7))
     >>> parse_date("2023.05.06 10:00:00"), parse_date("soon")
     (datetime.date(2023, 5, 6), None)
     """
@@ -151,7 +165,7 @@ def parse_date(value: Any) -> date | None:
         if ts > 1e11:  # milliseconds
             ts /= 1000
         try:
-            return datetime.fromtimestamp(ts, tz=timezone.utc).date()
+            return datetime.fromtimestamp(ts, tz=BEIJING).date()
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip()
@@ -289,7 +303,7 @@ class NoticeSpider(scrapy.Spider):
         if not self.start_urls:
             raise ValueError(f"spider {self.name!r} needs -a start_url=URL")
         for url in self.start_urls:
-            request = self.list_request(url, force=True)
+            request = self.list_request(url, force=True, gazette_start=True)
             if request is not None:
                 yield request
 
@@ -356,7 +370,14 @@ class NoticeSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             return
-        yield from self.follow_links(response, lists=True)
+        requests = list(self.follow_links(response, lists=True))
+        yield from requests
+        if (
+            response.meta.get("gazette_start")
+            and not requests
+            and not self.has_detail_links(response)
+        ):
+            self.report_empty(response, "no detail links and no further list page")
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
         """A detail page → one Notice (plus further links for aggregators)."""
@@ -382,6 +403,8 @@ class NoticeSpider(scrapy.Spider):
             self._inc("gazette/api_pages_unreadable")
             return
         entries = list(iter_entries(data))
+        query = dict(parse_qsl(urlsplit(response.url).query))
+        paged = self.api_page_param in query
         dated: list[date] = []
         for entry in entries:
             url = urljoin(response.url, str(entry["url"]))
@@ -394,11 +417,14 @@ class NoticeSpider(scrapy.Spider):
                 if request is not None:
                     yield request
         if not entries:
+            if not paged or str(query[self.api_page_param]) in ("0", str(self.api_first_page)):
+                self.report_empty(response, "a JSON answer without entries")
             return
         if self.since is not None and dated and max(dated) < self.since:
             self._inc("gazette/lists_stopped_by_since")
             return
-        query = dict(parse_qsl(urlsplit(response.url).query))
+        if not paged:
+            return  # no page parameter (a bare array such as ZUIXINZHENGCE.json): one page
         try:
             current = int(query.get(self.api_page_param, self.api_first_page))
         except ValueError:
@@ -417,6 +443,23 @@ class NoticeSpider(scrapy.Spider):
             yield request
 
     # -- helpers ------------------------------------------------------------------
+    def report_empty(self, response: Response, why: str) -> None:
+        """A list or API answer that should hold entries holds none: say so, loudly.
+
+        Counted as ``gazette/list/empty`` (the ``lists`` monitor fails the run on it):
+        a platform that changed its answers is noticed the first night.
+        """
+        self._inc(EMPTY_LIST_STAT)
+        self.logger.warning("list answer with no entries: %s (%s)", response.url, why)
+
+    def has_detail_links(self, response: TextResponse) -> bool:
+        """Does the page link to at least one in-domain detail page?"""
+        for anchor in response.css("a[href]"):
+            url = response.urljoin(_attr(anchor, "href"))
+            if self.in_domain(url) and self.is_detail(url, _attr(anchor, "title")):
+                return True
+        return False
+
     @staticmethod
     def is_json(response: Response) -> bool:
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
@@ -483,6 +526,12 @@ class NoticeSpider(scrapy.Spider):
         scripts = "\n".join(response.xpath("//script/text()").getall())
         if not scripts:
             return []
+        m6 = _CREATE_PAGE6.search(scripts)
+        if m6:
+            count = self._script_number(m6.group(1), scripts)
+            current = self._script_number(m6.group(2), scripts) or 1
+            if count:
+                return self.numbered_pages(response, count, m6.group(3), "." + m6.group(4), current)
         m = _CREATE_PAGE.search(scripts)
         if m:
             count = self._script_number(m.group(1), scripts)
@@ -521,6 +570,19 @@ class NoticeSpider(scrapy.Spider):
         m = re.search(rf"\b{name}\b\s*[:=]\s*[\"']?(\d+)", scripts)
         return int(m.group(1)) if m else 0
 
+    def numbered_pages(
+        self, response: Response, count: int, stem: str, suffix: str, current: int
+    ) -> list[str]:
+        """Six-argument ``createPageHTML``: pages numbered from 1, ``stem.suffix`` being
+        page 1 and ``stem_2.suffix`` page 2 (as reported for CSRC; the four-argument
+        TRS form's ``index_1.html`` is page 2 instead)."""
+        count = min(count, MAX_JS_PAGES)
+        return [
+            urljoin(response.url, f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}")
+            for n in range(1, count + 1)
+            if n != current
+        ]
+
     def index_pages(
         self, response: Response, count: int, stem: str, suffix: str, current: int
     ) -> list[str]:
@@ -536,8 +598,18 @@ class NoticeSpider(scrapy.Spider):
 
 
 # -- JSON list APIs ---------------------------------------------------------------
-_URL_KEYS = ("url", "post_url", "link", "href", "docpuburl", "DOCPUBURL", "puburl")
-_TITLE_KEYS = ("title", "doctitle", "DOCTITLE", "name", "subject")
+_URL_KEYS = (
+    "url",
+    "URL",  # gov.cn ZUIXINZHENGCE.json
+    "post_url",
+    "link",
+    "href",
+    "docpuburl",
+    "DOCPUBURL",
+    "chnldocurl",  # Fujian TRS /fjdzapp/search
+    "puburl",
+)
+_TITLE_KEYS = ("title", "TITLE", "doctitle", "DOCTITLE", "name", "subject")
 _DATE_KEYS = (
     "date",
     "pubtimeStr",
@@ -546,12 +618,14 @@ _DATE_KEYS = (
     "created_at",
     "docreltime",
     "DOCRELTIME",
+    "DOCRELPUBTIME",  # gov.cn ZUIXINZHENGCE.json
+    "pubdate",
     "pubtime",
     "ptime",
     "first_publish_time",
 )
-_DOCNO_KEYS = ("pcode", "document_number", "fwzh", "wenhao", "IdxID_Wh", "docno")
-_ISSUER_KEYS = ("puborg", "publisher", "fwjg", "source")
+_DOCNO_KEYS = ("pcode", "document_number", "fileno", "fwzh", "wenhao", "IdxID_Wh", "docno")
+_ISSUER_KEYS = ("puborg", "publisher", "fwjg", "source", "docsourcename")
 
 
 def _pick(entry: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -589,6 +663,10 @@ def entry_hints(entry: dict[str, Any]) -> dict[str, Any]:
     >>> entry_hints({"url": "u", "title": "<em>关于</em>通知", "pcode": "国办发〔2023〕1号",
     ...              "pubtimeStr": "2023.05.06"})
     {'title': '关于通知', 'date': '2023-05-06', 'doc_number': '国办发〔2023〕1号'}
+    >>> entry_hints({"TITLE": "市场监督管理所条例", "URL": "u", "DOCRELPUBTIME": "2026-09-11"})
+    {'title': '市场监督管理所条例', 'date': '2026-09-11'}
+    >>> entry_hints({"doctitle": "通知", "fileno": "岚综管规〔2026〕1号", "docreltime": 1780000000000})
+    {'title': '通知', 'date': '2026-05-29', 'doc_number': '岚综管规〔2026〕1号'}
     """
     hints: dict[str, Any] = {}
     title = _pick(entry, _TITLE_KEYS)
