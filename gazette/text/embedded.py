@@ -131,6 +131,18 @@ def embedded_detail(text: str) -> dict[str, Any] | None:
     return value
 
 
+def _find_body(text: str) -> re.Match[str] | None:
+    """The ``<body>`` start tag, not one quoted inside a comment.
+
+    >>> _find_body("<!-- <body x> --><body y>").group(0)
+    '<body y>'
+    """
+    for m in _BODY.finditer(text):
+        if text.rfind("<!--", 0, m.start()) <= text.rfind("-->", 0, m.start()):
+            return m
+    return None
+
+
 def _plain(fragment: str) -> str:
     return _SPACE.sub("", html.unescape(_TAGS.sub(" ", _SCRIPTS.sub(" ", fragment))))
 
@@ -174,7 +186,7 @@ def expand_embedded(text: str) -> str:
     detail = embedded_detail(text)
     if detail is None:
         return text
-    body = _BODY.search(text)
+    body = _find_body(text)
     if body is not None:
         tag = _HIDDEN_STYLE.sub(
             lambda m: (
@@ -185,7 +197,7 @@ def expand_embedded(text: str) -> str:
             body.group(0),
         )
         text = text[: body.start()] + tag + text[body.end() :]
-        body = _BODY.search(text)
+        body = _find_body(text)
     content = detail.get("content")
     probe = _plain(content)[:PROBE] if isinstance(content, str) else ""
     if not probe:  # a title without content: show the title only if missing
