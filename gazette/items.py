@@ -62,6 +62,9 @@ class Notice(scrapy.Item):
     is_notice = scrapy.Field()  # an official document, not news/list/portal
     masked = scrapy.Field()  # the page hides words behind *** or similar
     fetched_at = scrapy.Field()  # ISO timestamp of the fetch (UTC)
+    # only on a page that was not read whole: "lines"/"text"/"nodes" (past the page budget
+    # of gazette.text.page) or "depth" (nesting past the parser's limit)
+    cut = scrapy.Field()
 
 
 def complete(record: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 from gazette.text import issuers
 from gazette.text.dates import find_dates
 from gazette.text.docno import find_all, is_docno_line, is_serial_number, split_serial
-from gazette.text.metadata import split_labels
+from gazette.text.metadata import has_labels
 from gazette.text.normalize import squeeze, view
 from gazette.text.page import Line, Page
 
@@ -233,7 +233,7 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
         return True
     if is_serial_number(text) or split_serial(text, ""):
         return True  # 中华人民共和国交通运输部令 / 2024年第5号
-    if split_labels(ln.cells):
+    if has_labels(ln.cells):
         return True
     if (
         len(text) <= 100

@@ -134,32 +134,57 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     >>> split_labels("本办法自发布之日起施行，发布时间以文件为准。")
     []
     """
+    return _split(line, 0)
+
+
+def has_labels(line: str) -> bool:
+    """``bool(split_labels(line))``, reading only as far as the first pair.
+
+    >>> has_labels("发文机关：" * 100_000), has_labels("各地要按照时间节点推进。")
+    (True, False)
+    """
+    return bool(_split(line, 1))
+
+
+def _split(line: str, limit: int) -> list[tuple[str, str]]:
+    """The pairs of :func:`split_labels`, the first ``limit`` of them (0: all).
+
+    One pass over the label matches with one match of look-ahead (a value ends
+    at the next label): linear in the line.
+    """
     # a label starts the line or a cell, or follows text when a colon follows it
     # ("课程建设科发布时间：2023-03-17"); it needs a colon or tab, or must start
     # the line and be followed by a value
-    matches = [
+    matches = (
         m
         for m in LABEL_RE.finditer(line)
         if (
             m.start() == 0 or line[m.start() - 1] in _BEFORE_LABEL or m.group("colon")[-1:] in ":："
         )
         and (m.group("colon") or m.start() == 0)
-    ]
+    )
     out: list[tuple[str, str]] = []
-    for i, m in enumerate(matches):
-        if not m.group("colon") or m.group("colon").isspace() and m.group("colon") != "\t":
-            if m.start() != 0:
-                continue
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
-        cell = _NEXT_CELL_LABEL.search(line, m.end(), end)
-        if cell:  # another (unknown) label cell of the same table row ends the value
-            end = cell.start()
-        value = line[m.end() : end].strip(" \t\u3000|").rstrip(" \u3000【[")
-        head = line[: m.start()].strip(" \t\u3000【[|")
-        if i == 0 and head and not _OTHER_LABEL.match(head):
-            # prose before the first label: not a metadata line
-            return []
-        out.append((_field_of(m.group("label")), value))
+    m = next(matches, None)
+    i = 0
+    while m is not None:
+        nxt = next(matches, None)
+        colon = m.group("colon")
+        if not (not colon or colon.isspace() and colon != "\t") or m.start() == 0:
+            end = nxt.start() if nxt is not None else len(line)
+            cell = _NEXT_CELL_LABEL.search(line, m.end(), end)
+            if cell:  # another (unknown) label cell of the same table row ends the value
+                end = cell.start()
+            value = line[m.end() : end].strip(" \t\u3000|").rstrip(" \u3000【[")
+            if i == 0:  # (only the first: a slice per label would cost the square of the line)
+                head = line[: m.start()].strip(" \t\u3000【[|")
+                if head and not _OTHER_LABEL.match(head):
+                    # prose before the first label: not a metadata line
+                    return []
+            out.append((_field_of(m.group("label")), value))
+            if limit and len(out) >= limit:
+                return out
+        m = nxt
+        i += 1
     return out
 
 
@@ -181,7 +206,7 @@ def parse_lines(lines: Sequence[str], max_len: int = 160) -> list[Field]:
         for j, (name, value) in enumerate(pairs):
             if not value and j == len(pairs) - 1 and i + 1 < len(lines):
                 nxt = lines[i + 1]
-                if len(nxt) <= max_len and not split_labels(nxt):
+                if len(nxt) <= max_len and not has_labels(nxt):
                     value = nxt.strip()
             if value:
                 out.append(Field(name, value, i))

@@ -23,9 +23,9 @@ from gazette.text.content import (
 )
 from gazette.text.dates import find_dates, parse_date
 from gazette.text.docno import canonical, find_all, is_docno_line, split_serial
-from gazette.text.metadata import Field, first, parse_lines, split_labels
+from gazette.text.metadata import Field, first, has_labels, parse_lines, split_labels
 from gazette.text.normalize import squeeze, tight, view
-from gazette.text.page import HEADING_TAGS, Line, Page
+from gazette.text.page import HEADING_TAGS, MAX_NODES, Line, Page
 
 TITLE_SEP = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s-|-\s)\s*")
 META_TITLES = ("articletitle", "title", "og:title", "dc.title", "headline", "subject")
@@ -81,9 +81,10 @@ def find_title(
     if table_title:
         cands.insert(0, table_title)
     keys = {squeeze(c) for c in cands}
+    firsts = {k[:1] for k in keys}
     for i, ln in enumerate(lines):
-        if ln.link_ratio > 0.5:
-            continue
+        if ln.link_ratio > 0.5 or squeeze(ln.text[:2])[:1] not in firsts:
+            continue  # (a line that cannot begin a candidate costs one short squeeze)
         joined = ""
         for k in range(i, min(i + 4, len(lines))):
             if lines[k].link_ratio > 0.5:
@@ -96,8 +97,12 @@ def find_title(
                 break
     # no candidate printed on the page: a genre-ending heading or line
     best: tuple[float, int, int] | None = None
+    # which lines may end a title (one search a line; the rest only near them)
+    can_end = [
+        len(ln.key) <= 4 or (len(ln.key) <= 150 and bool(_TITLE_END.search(ln.key))) for ln in lines
+    ]
     for i, ln in enumerate(lines):
-        if ln.link_ratio > 0.3 or len(ln.text) > 150:
+        if ln.link_ratio > 0.3 or len(ln.text) > 150 or not any(can_end[i : i + 3]):
             continue
         joined = ""
         for k in range(i, min(i + 3, len(lines))):
@@ -107,12 +112,14 @@ def find_title(
                 or lines[k].row
                 or "。" in t
                 or CHROME.search(lines[k].key)
-                or split_labels(lines[k].cells)
+                or has_labels(lines[k].cells)
             ):
                 break
             joined += t
             if len(joined) > 150:
                 break
+            if not can_end[k]:
+                continue
             if classify.genre_of(view(joined)) and 6 <= len(joined):
                 score = 1.0
                 if ln.tag in HEADING_TAGS:
@@ -136,6 +143,10 @@ def find_title(
 
 
 Span = tuple[int, int]
+#: how a line that ends a title ends: a genre word, maybe a bracketed note or a quote
+_TITLE_END = re.compile(
+    rf"(?:{classify.GENRES})(?:\s*[（(][^）)]{{1,15}}[）)])?[》」”]?$|[）)》」”]$"
+)
 #: a time of day right after a date: the date is a timestamp
 _CLOCK = re.compile(r"\s*\d{1,2}[:：]\d{2}(?!\d)")
 
@@ -318,13 +329,17 @@ def _split_run_in(page: Page) -> None:
         page.lines = out
 
 
+#: a metadata table's 标题 line is short; longer lines are not read for it
+_TABLE_LINE_MAX = 400
+
+
 def analyse(page: Page) -> dict[str, Any]:
     """Raw field values of one page (see :class:`gazette.items.Notice`)."""
     _split_run_in(page)
     lines = page.lines
     table_title = None
     for ln in lines:
-        if "题" in ln.key or "名称" in ln.key:
+        if len(ln.key) <= _TABLE_LINE_MAX and ("题" in ln.key or "名称" in ln.key):
             for name, value in split_labels(ln.cells):
                 if name == "title" and value and len(value) >= 4:
                     at = ln.cells.rfind(value)
@@ -476,7 +491,9 @@ def analyse(page: Page) -> dict[str, Any]:
     # -- attachments
     atts: list[dict[str, str]] = []
     seen: set[str] = set()
-    for a in page.root.iter("a"):
+    for n, a in enumerate(page.root.iter("a")):
+        if n >= MAX_NODES:
+            break  # (the page budget: a hostile page of links costs no more than a real one)
         href = (a.get("href") or "").strip()
         label = " ".join("".join(a.itertext()).split())
         if not href or href.startswith(("javascript:", "#", "mailto:")):

@@ -39,6 +39,22 @@ _FONT = re.compile(r"</?(?:font|o:p)\b[^>]*>", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
+#: the budget of one page: past this many visible lines or characters the page is cut
+#: there (``Page.cut``), so no page costs more than about a second whatever it holds
+MAX_LINES = 20_000
+MAX_TEXT = 1_000_000
+MAX_NODES = 100_000  # elements walked (a page of bare ``<br>`` has no lines to count)
+#: libxml2 nests at most this deep (even with ``huge_tree``); deeper content is lost
+MAX_DEPTH = 2048
+#: tags nested without their end tags more than this many times are flattened before
+#: parsing: inline ones dropped (their text kept), block ones turned into line breaks
+_UNCLOSED = 256
+_INLINE_FLAT = ("span", "b", "i", "u", "em", "strong", "small", "big", "strike", "s", "label")
+_BLOCK_FLAT = ("div", "p", "section", "article", "blockquote", "center", "li", "ul", "ol", "dl")
+_FLAT_TAG = re.compile(
+    r"<(/?)(" + "|".join(_INLINE_FLAT + _BLOCK_FLAT) + r")(?=[\s>/])", re.IGNORECASE
+)
+
 # plain lxml elements (no lxml.html class lookup: it costs a third of the parse)
 _PARSER = etree.HTMLParser(
     # huge_tree: Word exports leave <font> tags open, nesting past libxml2's default
@@ -100,6 +116,7 @@ class Page:
     metas: dict[str, str] = field(default_factory=dict)
     html_title: str = ""
     text_html: str = ""
+    cut: str | None = None  # why the page was not read whole: "lines", "text", "nodes", "depth"
 
     def meta(self, *names: str) -> str | None:
         for name in names:
@@ -135,12 +152,37 @@ def _has_block(el: Any) -> bool:
     return False
 
 
+def _flatten_unclosed(text: str) -> str:
+    """Tags left open hundreds of times (a Word export's ``<span>`` per paragraph,
+    a hostile ``<div>`` ladder) nest every later line one level deeper, past
+    libxml2's depth limit, which silently drops the rest: flatten such tags.
+    Linear: two counts per tag name, one substitution per flattened tag.
+
+    >>> t = "<div>" + "<span>条文。<br>" * 300 + "</div>"
+    >>> "<span" in _flatten_unclosed(t), _flatten_unclosed("<span>a</span>") == "<span>a</span>"
+    (False, True)
+    """
+    if text.count("<") < _UNCLOSED:
+        return text
+    depth: dict[str, int] = {}
+    for slash, name in _FLAT_TAG.findall(text):
+        name = name.lower()
+        depth[name] = depth.get(name, 0) + (-1 if slash else 1)
+    for tag, unclosed in depth.items():
+        if unclosed < _UNCLOSED:
+            continue
+        repl = "" if tag in _INLINE_FLAT else "<br>"
+        text = re.sub(rf"</?{tag}\b[^>]*>", repl, text, flags=re.IGNORECASE)
+    return text
+
+
 def parse_html(text: str) -> Any:
     """Parse HTML text leniently into an lxml root."""
     text = _XML_DECL.sub("", text)
     # a stray </html> or </body> in an include makes lxml drop what follows
     text = _STRAY_END.sub("", text)
     text = _FONT.sub("", text)
+    text = _flatten_unclosed(text)
     if not text.strip():
         text = "<html><body></body></html>"
     try:
@@ -150,6 +192,11 @@ def parse_html(text: str) -> Any:
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser=_PARSER)
     return root
+
+
+def _too_deep() -> bool:
+    """Did the last parse stop at libxml2's depth limit (content lost)?"""
+    return any("Excessive depth" in e.message for e in _PARSER.error_log)
 
 
 def build_page(text: str, url: str | None = None) -> Page:
@@ -162,6 +209,8 @@ def build_page(text: str, url: str | None = None) -> Page:
     """
     root = parse_html(text)
     page = Page(url=url, root=root, text_html=text)
+    if _too_deep():
+        page.cut = "depth"
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or m.get("http-equiv") or "").strip().lower()
         content = m.get("content")
@@ -173,7 +222,8 @@ def build_page(text: str, url: str | None = None) -> Page:
     body = root.find("body")
     if body is None:
         body = root
-    page.lines = _lines(body)
+    page.lines, cut = _lines(body)
+    page.cut = page.cut or cut
     _simplify(page.lines)
     return page
 
@@ -206,8 +256,11 @@ def _cell_cuts(raw: str, text: str) -> tuple[int, ...]:
     return tuple(cuts)
 
 
-def _lines(body: Any) -> list[Line]:
+def _lines(body: Any) -> tuple[list[Line], str | None]:
+    """The visible lines under ``body``, and why they stop early (``MAX_NODES``,
+    ``MAX_LINES``, ``MAX_TEXT``) or None."""
     lines: list[Line] = []
+    chars = 0
     buf: list[str] = []
     link_chars = 0
     stack: list[Any] = [body]
@@ -217,9 +270,12 @@ def _lines(body: Any) -> list[Line]:
     block_cells: dict[Any, bool] = {}
 
     def flush() -> None:
-        nonlocal buf, link_chars, is_row
+        nonlocal buf, link_chars, is_row, chars
         if buf:
             raw = "".join(buf)
+            if len(raw) > MAX_TEXT - chars:
+                raw = raw[: max(MAX_TEXT - chars, 0)]  # past the budget: cut here
+                chars = MAX_TEXT
             text = clean_line(raw)
             if text:
                 cuts: tuple[int, ...] = ()
@@ -227,6 +283,7 @@ def _lines(body: Any) -> list[Line]:
                     cuts = _cell_cuts(raw, text)
                 owner = stack[-1]
                 # links ratio: measured on the cleaned text length
+                chars += len(text)
                 lines.append(
                     Line(
                         text=text,
@@ -249,7 +306,16 @@ def _lines(body: Any) -> list[Line]:
             if in_link:
                 link_chars += len(s.strip())
 
+    nodes = 0
     for event, el in etree.iterwalk(body, events=("start", "end")):
+        if event == "start":
+            nodes += 1
+            if nodes > MAX_NODES or len(lines) >= MAX_LINES or chars >= MAX_TEXT:
+                flush()
+                why = (
+                    "nodes" if nodes > MAX_NODES else "lines" if len(lines) >= MAX_LINES else "text"
+                )
+                return lines, why
         tag = _tag(el)
         if event == "start":
             if skip_depth:
@@ -310,4 +376,4 @@ def _lines(body: Any) -> list[Line]:
                     is_row = True
             add(el.tail)
     flush()
-    return lines
+    return lines, ("text" if chars >= MAX_TEXT else None)
