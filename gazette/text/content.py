@@ -148,7 +148,7 @@ def line_weight(ln: Line) -> float:
         return -float(n) - 2
     if CHROME.search(ln.key):
         return -float(min(n, 30))
-    if SENTENCE_PUNCT.search(ln.text) or (COMMA.search(ln.text) and n >= 20):
+    if SENTENCE_PUNCT.search(ln.key) or (COMMA.search(ln.key) and n >= 20):
         return float(n - 2 * ln.link)
     if n >= 12:
         return n * 0.3
@@ -292,7 +292,7 @@ def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
     for ln in lines[start:end]:
         if STOP.match(ln.key):
             break
-        if SENTENCE_PUNCT.search(ln.text) and not CHROME.search(ln.key):
+        if SENTENCE_PUNCT.search(ln.key) and not CHROME.search(ln.key):
             prose += len(ln.text)
     return prose >= 60
 
@@ -314,7 +314,7 @@ def _tail_is_attachment(lines: Sequence[Line], start: int, end: int, issuing: bo
         tail.pop(0)  # （此件公开发布） under the date, before the attachment
     if not tail:
         return False
-    prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.text))
+    prose = sum(len(ln.text) for ln in tail if SENTENCE_PUNCT.search(ln.key))
     if prose < 30:
         return False
     if issuing:
@@ -395,7 +395,7 @@ def body_text(lines: Sequence[Line]) -> str:
     """Body lines as text: paragraphs as lines, table rows with tab-separated cells."""
     out = []
     for ln in lines:
-        if ln.link_ratio > 0.5 and not SENTENCE_PUNCT.search(ln.text):
+        if ln.link_ratio > 0.5 and not SENTENCE_PUNCT.search(ln.key):
             continue
         if CHROME.search(ln.key):
             continue

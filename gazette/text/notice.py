@@ -173,7 +173,7 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
         joined = ""
         for k in range(i, min(i + 3, len(lines))):
             ln = lines[k]
-            if ln.link_ratio > 0.3 or "。" in ln.text:
+            if ln.link_ratio > 0.3 or "。" in ln.key:
                 break
             joined += ln.text
             sq = squeeze(joined)
@@ -187,7 +187,7 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
     # the document's title may also stand over its first paragraph (a 通告)
     news = not classify.genre_of(view(title))
     for d in range(at[1], min(len(lines), at[1] + 8)):
-        if not _opens_text(lines[d]) or (SENTENCE_PUNCT.search(lines[d].text) and not news):
+        if not _opens_text(lines[d]) or (SENTENCE_PUNCT.search(lines[d].key) and not news):
             continue
         if d == at[1]:
             if news:
@@ -204,7 +204,7 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
             if head.startswith("关于") and issuers.is_office_line(above.key):
                 top -= 1  # 联合发文: the offices over ``关于…的通知``
             elif (
-                "关于" not in head and "关于" in above.key and not TITLE_BREAKER.search(above.text)
+                "关于" not in head and "关于" in above.key and not TITLE_BREAKER.search(above.key)
             ):
                 top -= 1  # a title broken over two lines
         own = "".join(lines[j].text for j in range(top, d))
@@ -226,7 +226,7 @@ def _opens_text(ln: Line) -> bool:
         is_docno_line(text)
         or docno_with_date(text)
         or is_recipient(text)
-        or SENTENCE_PUNCT.search(ln.text)
+        or SENTENCE_PUNCT.search(ln.key)
     )
 
 
@@ -372,10 +372,10 @@ def analyse(page: Page) -> dict[str, Any]:
         for i in range(max(0, (title_lines[0] if title_lines else 0) - 3), max(hi, lo)):
             if title_lines and title_lines[0] <= i < title_lines[1]:
                 continue
-            if is_docno_line(lines[i].text) or docno_with_date(lines[i].text):
+            if is_docno_line(lines[i].key) or docno_with_date(lines[i].key):
                 docno_raw = lines[i].text
                 break
-            if i + 1 < len(lines) and split_serial(lines[i].text, lines[i + 1].text):
+            if i + 1 < len(lines) and split_serial(lines[i].key, lines[i + 1].key):
                 docno_raw = lines[i].text + lines[i + 1].text  # 某部令 / 2024年第5号
                 break
     if docno_raw is None and title_docno:
@@ -408,7 +408,7 @@ def analyse(page: Page) -> dict[str, Any]:
     if title_lines:
         for i in range(title_lines[1], min(len(lines), title_lines[1] + 4)):
             if HEADNOTE.match(lines[i].key):
-                found = find_dates(lines[i].text)
+                found = find_dates(lines[i].key)
                 if found:
                     headnote_date = found[0].iso
                 break
@@ -433,7 +433,7 @@ def analyse(page: Page) -> dict[str, Any]:
         published = min(dated)[2]
     if published is None:
         for ln in lines[: body.start if body.start > 0 else len(lines)]:
-            m = REPOST_DATE.search(ln.text)
+            m = REPOST_DATE.search(ln.key)
             if m:
                 published = parse_date(m.group(1))
                 break
