@@ -104,7 +104,9 @@ CHROME_TOP = (
 CHROME_BOTTOM = (
     "<div class='share'>分享到：微信 微博 QQ空间</div>"
     "<div class='related'><h3>相关文章</h3><ul>"
-    + "".join(f"<li><a href='/zc/{i}.html'>关于做好第{i}批试点工作的通知</a></li>" for i in range(5))
+    + "".join(
+        f"<li><a href='/zc/{i}.html'>关于做好第{i}批试点工作的通知</a></li>" for i in range(5)
+    )
     + "</ul></div>"
     "<div class='hotline'>服务热线：400-000-0000（工作日 9:00-18:00）</div>"
     "<div class='disclaimer'>免责声明：本站转载的文章仅供参考，版权归原作者所有，如有侵权请联系删除。</div>"
@@ -135,20 +137,25 @@ def rechrome(html: str) -> str:
     )
 
 
-def _visible_lines(html: str) -> list[str]:
+def _visible_lines(html: str) -> list[tuple[str, bool]]:
+    """(text, mostly a link) of every visible line."""
     from gazette.text.page import build_page
 
-    return [ln.text for ln in build_page(html).lines]
+    return [(ln.text, ln.link_ratio > 0.5) for ln in build_page(html).lines]
 
 
 def flatten(html: str) -> str:
-    """One ``<p>`` per visible line, in printed order (a repost laid out flat)."""
+    """One ``<p>`` per visible line, in printed order (a repost laid out flat; a
+    line that was a link stays a link)."""
     root = _parse(html)
     head = root.find(".//head") if root is not None else None
     head_html = etree.tostring(head, encoding="unicode", method="html") if head is not None else ""
     from html import escape
 
-    paras = "".join(f"<p>{escape(t)}</p>" for t in _visible_lines(html))
+    paras = "".join(
+        f"<p><a href='#'>{escape(t)}</a></p>" if link else f"<p>{escape(t)}</p>"
+        for t, link in _visible_lines(html)
+    )
     return f"<html>{head_html}<body><div id='main'>{paras}</div></body></html>"
 
 

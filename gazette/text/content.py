@@ -78,6 +78,59 @@ CHROME = re.compile(
     r"长按识别|关注公众号|转载请注明)"
     r"|(?:于\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*发表)"
 )
+#: chrome by its shape, whatever its words (a reposting site's own wording varies):
+#: a breadcrumb (short items parted by two or more >, », ›, →)
+_BREADCRUMB = re.compile(
+    r"(?:[^>＞»›→。；！？]{1,16}(?:>>?|＞|»|›|→|/)\s*){2,}[^>＞»›→。；！？]{0,30}$"
+)
+#: a widget: a short label and a colon over short choices (``字号：大 中 小``,
+#: ``分享到：微信 微博 QQ空间``), or short items parted by | (``打印 | 关闭``)
+_WIDGET = re.compile(
+    r"^[\u4e00-\u9fff]{2,6}\s*：\s*(?:\S{1,4}\s+)+\S{0,4}\s*$"
+    r"|^(?:[^|｜。；！？，]{1,8}[|｜]){2,}[^|｜。；！？，]{0,8}$"
+)
+#: the label of a label-and-value pair (``浏览量：``), and a counter value (``1024``, ``(3452)``)
+_PAIR = re.compile(r"([\u4e00-\u9fff]{2,6})\s*：\s*([^：\s]*)")
+_COUNTER = re.compile(r"^(?:\d[\d,]*|（\d+）|\d+次)?$")
+
+
+def chrome_shape(key: str) -> bool:
+    """Is a line page chrome by its shape (no word list): a breadcrumb, a widget,
+    or an info line of two or more label-and-value pairs with a counter or an
+    empty value and no sentence (``来源：某网 作者：某某 浏览量：1024 字号：``).
+    ``key`` is the line's normalised view.
+
+    >>> chrome_shape("您现在的位置：首页 >> 政务公开 >> 通知公告")
+    True
+    >>> chrome_shape("字号：大 中 小"), chrome_shape("关于本网|网站地图|联系我们")
+    (True, True)
+    >>> chrome_shape("来源：某某资讯网 作者：编辑部 浏览量：1024 视力保护色：")
+    True
+    >>> chrome_shape("联系人：李老师 电话：0571-86843125"), chrome_shape("一、总体要求")
+    (False, False)
+    >>> chrome_shape("各区人民政府，市政府各部门："), chrome_shape("2024年3月6日")
+    (False, False)
+    """
+    if len(key) > 160 or _SENTENCE_END.search(key):
+        return False
+    if ("＞" in key or ">" in key or "»" in key or "›" in key or "→" in key) and _BREADCRUMB.match(
+        key
+    ):
+        return key.count("/") < 2 or ">" in key or "＞" in key or "»" in key or "›" in key
+    if _WIDGET.match(key):
+        return True
+    pairs = _PAIR.findall(key)
+    return len(pairs) >= 2 and any(_COUNTER.match(value) for _, value in pairs)
+
+
+_SENTENCE_END = re.compile(r"[。；！？!?]")
+
+
+def is_chrome(key: str) -> bool:
+    """Page chrome, by its words (``CHROME``) or by its shape (:func:`chrome_shape`)."""
+    return bool(CHROME.search(key)) or chrome_shape(key)
+
+
 #: after the body has started, these end it (the rest of the container is chrome)
 STOP = re.compile(
     r"^(?:相关链接|相关阅读|相关文章|相关稿件|相关文件|相关新闻|相关政策|相关附件|热点推荐|推荐阅读|"
@@ -146,7 +199,7 @@ def line_weight(ln: Line) -> float:
     n = len(ln.text)
     if ln.link_ratio > 0.5:
         return -float(n) - 2
-    if CHROME.search(ln.key):
+    if is_chrome(ln.key):
         return -float(min(n, 30))
     if SENTENCE_PUNCT.search(ln.key) or (COMMA.search(ln.key) and n >= 20):
         return float(n - 2 * ln.link)
@@ -192,7 +245,31 @@ def find_container(page: Page) -> tuple[int, int]:
     idx = [i for i, chain in enumerate(chains) if target in chain]
     if not idx:
         return (0, len(lines))
+    if len(idx) < 3 and target.getparent() is not None:
+        # one paragraph of a flat page (every line a sibling of the chrome around it):
+        # the content is the run of its siblings' lines with the best summed weight
+        parent = target.getparent()
+        around = [i for i, chain in enumerate(chains) if parent in chain]
+        if len(around) > len(idx):
+            return _best_run(lines, around[0], around[-1] + 1, idx[0])
     return (idx[0], idx[-1] + 1)
+
+
+def _best_run(lines: Sequence[Line], lo: int, hi: int, must: int) -> tuple[int, int]:
+    """The contiguous run of ``lines[lo:hi]`` holding line ``must`` whose weights
+    (:func:`line_weight`) sum highest: the best run ending at ``must`` joined to the
+    best run starting after it (linear)."""
+    best_left, run, start = 0.0, 0.0, must
+    for i in range(must - 1, lo - 1, -1):
+        run += line_weight(lines[i])
+        if run > best_left:
+            best_left, start = run, i
+    best_right, run, end = 0.0, 0.0, must + 1
+    for i in range(must + 1, hi):
+        run += line_weight(lines[i])
+        if run > best_right:
+            best_right, end = run, i + 1
+    return (start, end)
 
 
 def is_date_line(text: str) -> str | None:
@@ -229,7 +306,7 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
         return True
     if title_key and len(key) >= 4 and key in title_key:
         return True
-    if is_docno_line(text) or docno_with_date(text) or HEADNOTE.match(text) or CHROME.search(text):
+    if is_docno_line(text) or docno_with_date(text) or HEADNOTE.match(text) or is_chrome(text):
         return True
     if is_serial_number(text) or split_serial(text, ""):
         return True  # 中华人民共和国交通运输部令 / 2024年第5号
@@ -247,7 +324,18 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
 
 
 def is_recipient(text: str) -> bool:
-    return bool(RECIPIENT.match(text)) and bool(_RECIPIENT_WORDS.search(text)) and len(text) <= 200
+    """A 主送 line: addressees ending in a colon (not a label line or an info line).
+
+    >>> is_recipient("各乡（镇）人民政府，县政府各部门："), is_recipient("发布日期：2019-02-28 来源：县政府办 浏览次数：")
+    (True, False)
+    """
+    return (
+        len(text) <= 200
+        and bool(RECIPIENT.match(text))
+        and bool(_RECIPIENT_WORDS.search(text))
+        and not has_labels(text)
+        and not chrome_shape(text)
+    )
 
 
 def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | None:
@@ -292,7 +380,7 @@ def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
     for ln in lines[start:end]:
         if STOP.match(ln.key):
             break
-        if SENTENCE_PUNCT.search(ln.key) and not CHROME.search(ln.key):
+        if SENTENCE_PUNCT.search(ln.key) and not is_chrome(ln.key):
             prose += len(ln.text)
     return prose >= 60
 
@@ -309,7 +397,7 @@ def _tail_is_attachment(lines: Sequence[Line], start: int, end: int, issuing: bo
     its first lines (a title may be broken over two or three), or, after a letter
     that issues another text, whenever it is prose.
     """
-    tail = [ln for ln in lines[start:end] if not CHROME.search(ln.key)]
+    tail = [ln for ln in lines[start:end] if not is_chrome(ln.key)]
     while tail and NOTE_LINE.match(tail[0].key):
         tail.pop(0)  # （此件公开发布） under the date, before the attachment
     if not tail:
@@ -336,7 +424,7 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     body = Body(container=(c0, c1))
     if c0 >= c1:
         return body
-    title_key = squeeze(title or "")
+    title_key = squeeze(view(title or ""))  # lines are matched by their view
     lo = c0
     if title_lines and c0 <= title_lines[0] < c1:
         lo = title_lines[1]
@@ -383,7 +471,7 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     # trailing chrome / link lines, and an 附件 label whose files were links
     while end > start and (
         lines[end - 1].link_ratio > 0.5
-        or CHROME.search(lines[end - 1].key)
+        or is_chrome(lines[end - 1].key)
         or _BARE_ATTACH.match(lines[end - 1].key)
     ):
         end -= 1
@@ -397,7 +485,7 @@ def body_text(lines: Sequence[Line]) -> str:
     for ln in lines:
         if ln.link_ratio > 0.5 and not SENTENCE_PUNCT.search(ln.key):
             continue
-        if CHROME.search(ln.key):
+        if is_chrome(ln.key):
             continue
         out.append(ln.text)
     return "\n".join(out)

@@ -12,13 +12,13 @@ from typing import Any
 
 from gazette.text import classify, issuers
 from gazette.text.content import (
-    CHROME,
     HEADNOTE,
     SENTENCE_PUNCT,
     Body,
     body_text,
     docno_with_date,
     find_body,
+    is_chrome,
     is_recipient,
 )
 from gazette.text.dates import find_dates, parse_date
@@ -111,7 +111,7 @@ def find_title(
                 lines[k].link_ratio > 0.3
                 or lines[k].row
                 or "。" in t
-                or CHROME.search(lines[k].key)
+                or is_chrome(lines[k].key)
                 or has_labels(lines[k].cells)
             ):
                 break
@@ -194,18 +194,16 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
                 continue
             break  # the heading is followed by the 文号 or 主送 line: it is the title
         top = d - 1
-        if lines[top].link_ratio > 0.3 or CHROME.search(lines[top].key):
+        if lines[top].link_ratio > 0.3 or is_chrome(lines[top].key):
             if news:
                 continue
             break
         above = lines[top - 1] if top - 1 >= at[1] else None
-        if above is not None and above.link_ratio <= 0.3 and not CHROME.search(above.key):
+        if above is not None and above.link_ratio <= 0.3 and not is_chrome(above.key):
             head = lines[top].key
             if head.startswith("关于") and issuers.is_office_line(above.key):
                 top -= 1  # 联合发文: the offices over ``关于…的通知``
-            elif (
-                "关于" not in head and "关于" in above.key and not TITLE_BREAKER.search(above.key)
-            ):
+            elif "关于" not in head and "关于" in above.key and not TITLE_BREAKER.search(above.key):
                 top -= 1  # a title broken over two lines
         own = "".join(lines[j].text for j in range(top, d))
         if (
@@ -363,9 +361,11 @@ def analyse(page: Page) -> dict[str, Any]:
 
     # -- 发文字号: metadata table, line under the title, the title itself
     docno_raw = None
-    f = first(fields, "doc_number")
-    if f and canonical(f.value):
-        docno_raw = f.value
+    # the first 文号 field that holds one (a widget's ``字号：大 中 小`` does not)
+    for f in fields:
+        if f.field == "doc_number" and canonical(f.value):
+            docno_raw = f.value
+            break
     if docno_raw is None:
         lo = title_lines[1] if title_lines else 0
         hi = body.start if body.start >= 0 else min(len(lines), lo + 10)
