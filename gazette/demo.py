@@ -11,7 +11,8 @@
 
 The static server maps a query string to a file name, so JSON list APIs can be
 plain files: ``/gkmlpt/api/all/0?page=2&sid=2`` → ``gkmlpt/api/all/0__page=2_sid=2.json``
-(parameters in URL order, ``&`` → ``_``; ``.json`` or ``.html`` may be appended).
+(parameters in URL order, ``&`` → ``_``; ``.json`` or ``.html`` may be appended); a
+POSTed form is mapped the same way (its encoded body in place of the query).
 An extension-less path falls back to ``path.html``; ``/robots.txt`` defaults to
 allow-all when the site has none.
 """
@@ -40,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = ROOT / "data" / "demo-site"
 EXPORTS = ROOT / "data" / "exports"
 DEFAULT_ROBOTS = b"User-agent: *\nAllow: /\n"
+#: the largest POSTed form the static server reads
+MAX_FORM = 4096
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -83,12 +86,12 @@ class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
-    def _resolve(self) -> Path | None:
+    def _resolve(self, form: str | None = None) -> Path | None:
         parts = urlsplit(self.path)
         path = posixpath.normpath(unquote(parts.path))
         if parts.path.endswith("/") and not path.endswith("/"):
             path += "/"
-        rel = query_file_name(path, parts.query).lstrip("/")
+        rel = query_file_name(path, parts.query if form is None else form).lstrip("/")
         base = (self.root / rel).resolve()
         if self.root.resolve() not in (base, *base.parents):
             return None
@@ -108,10 +111,23 @@ class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self._serve(head=False)
 
-    def _serve(self, head: bool) -> None:
+    def do_POST(self) -> None:  # noqa: N802
+        """A POSTed form is answered like a query string (``/fjdzapp/search`` + form
+        ``channelid=1&page=2`` → ``fjdzapp/search__channelid=1_page=2``)."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_FORM:
+            self.send_error(413, "Form too large")
+            return
+        form = self.rfile.read(length).decode("latin-1") if length else ""
+        self._serve(head=False, form=form)
+
+    def _serve(self, head: bool, form: str | None = None) -> None:
         if self.latency > 0:
             time.sleep(self.latency)
-        target = self._resolve()
+        target = self._resolve(form)
         if target is None and urlsplit(self.path).path == "/robots.txt":
             body, ctype = DEFAULT_ROBOTS, "text/plain"
         elif target is None:

@@ -370,13 +370,12 @@ class NoticeSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             return
-        requests = list(self.follow_links(response, lists=True))
-        yield from requests
-        if (
-            response.meta.get("gazette_start")
-            and not requests
-            and not self.has_detail_links(response)
-        ):
+        found = False
+        for request in self.follow_links(response, lists=True):
+            found = True
+            yield request
+        start = response.request is not None and response.request.meta.get("gazette_start")
+        if start and not found and not self.has_detail_links(response):
             self.report_empty(response, "no detail links and no further list page")
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
