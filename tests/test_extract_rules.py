@@ -499,3 +499,55 @@ def test_title_recipients_and_text_run_into_one_paragraph():
     )
     assert r["issuer"] == "廣東省人民政府"
     assert r["body"].startswith("各地級以上市人民政府")
+
+
+def test_widget_label_before_the_table_does_not_hide_the_docno():
+    # ``字号：大 中 小`` reads as a 文号 label; the table's own 文号 row still wins
+    r = extract_html(
+        page(
+            "<div class='info'>来源：某网 作者：编辑部 浏览量：1024 字号：大 中 小 视力保护色：</div>"
+            "<table><tr><td>文号</td><td>某政办发〔2021〕37号</td><td>主题分类</td><td>其他</td></tr></table>"
+            "<div class='c'><h1>某市人民政府办公厅关于某项工作的通知</h1>"
+            "<p>各区人民政府，市政府直属各单位：</p>"
+            "<p>为做好某项工作，经市政府同意，现将有关事项通知如下，请认真贯彻执行。</p>"
+            "<p>某市人民政府办公厅</p><p>2021年6月3日</p></div>"
+        )
+    )
+    assert r["doc_number"] == "某政办发〔2021〕37号"
+    assert "浏览量" not in r["body"]
+
+
+def test_headline_printed_twice_then_the_documents_own_title():
+    r = extract_html(
+        page(
+            "<h1>某某办公厅关于加强某项保障工作的通知（全文）</h1>"
+            "<h1>某某办公厅关于加强某项保障工作的通知（全文）</h1>"
+            "<p>【某某网讯】据报道，某某办公厅日前印发《关于加强某项保障工作的通知》，全文如下：</p>"
+            "<p>某某办公厅关于加强某项保障工作的通知</p><p>某办发〔2020〕5号</p>"
+            "<p>各省、自治区、直辖市人民政府：</p>"
+            "<p>为加强某项保障工作，经国务院同意，现就有关事项通知如下，请认真贯彻执行。</p>"
+        )
+    )
+    assert r["title"] == "某某办公厅关于加强某项保障工作的通知"
+    assert r["doc_number"] == "某办发〔2020〕5号"
+    assert r["body"].startswith("各省、自治区、直辖市人民政府")
+
+
+def test_flat_page_offices_over_a_date_past_the_prose_are_the_signature():
+    r = extract_html(
+        flat(
+            "首页>新闻动态>通知公告",
+            "某省发展和改革委员会等部门关于印发《某行动方案》的通知",
+            "日期：2024-09-12 10:21 来源：",
+            "各市州人民政府，省直有关部门：",
+            "《某行动方案》已经省政府同意，现印发给你们，请结合实际认真组织实施。",
+            "某省发展和改革委员会 某省商务厅",
+            "某省财政厅 某省农业农村厅",
+            "2024年9月10日",
+            "扫一扫在手机打开当前页",
+            "主办单位：某省发展和改革委员会 地址：某市某路1号",
+        )
+    )
+    assert r["date"] == "2024-09-10"
+    assert r["issuer"] == "某省发展和改革委员会"
+    assert r["body"].endswith("请结合实际认真组织实施。")

@@ -458,10 +458,12 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     sig = find_signature(lines, start + 1, stop)
     end = stop
     if sig is None and stop == c1:
-        # a signature printed just after the content block (right-aligned div)
-        after = find_signature(lines, c1, min(len(lines), c1 + 6))
+        # a signature printed just after the content block (right-aligned div), or
+        # whose date line falls just past it (a flat page's offices over a date)
+        after = find_signature(lines, start + 1, min(len(lines), c1 + 6))
         if after is not None and after.offices:
             body.signature = after
+            end = min(after.start, stop)
     if sig is not None:
         body.signature = sig
         if not _tail_is_attachment(

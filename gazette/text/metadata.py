@@ -102,6 +102,8 @@ _BEFORE_LABEL = frozenset(" \t|【[\u3000\u00a0\r\n\f\v")
 #: an unknown label cell first: "发布者：教务处 发布时间：…", "上传者：x 上传时间：…"
 _OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{1,5}[ \u3000]*[:：]")
 _NEXT_CELL_LABEL = re.compile(r"\t[^\t:：]{1,10}[:：]")
+#: a label alone at the start of a line, then a space and a value
+_BARE_LEAD = re.compile(r"^(?:" + "|".join(_spaced(x) for x in _ALL) + r") +(?![:：])\S")
 
 
 class Field(NamedTuple):
@@ -133,6 +135,8 @@ def split_labels(line: str) -> list[tuple[str, str]]:
     [('other', '教务处 课程建设科'), ('published', '2023-03-17'), ('other', '1,236')]
     >>> split_labels("本办法自发布之日起施行，发布时间以文件为准。")
     []
+    >>> split_labels("文号 浙政办发〔2021〕37号 主题分类 城乡建设")
+    [('doc_number', '浙政办发〔2021〕37号'), ('topic', '城乡建设')]
     """
     return _split(line, 0)
 
@@ -155,13 +159,28 @@ def _split(line: str, limit: int) -> list[tuple[str, str]]:
     # a label starts the line or a cell, or follows text when a colon follows it
     # ("课程建设科发布时间：2023-03-17"); it needs a colon or tab, or must start
     # the line and be followed by a value
+    # a table row flattened to one line keeps its cells parted by spaces only
+    # (``文号 浙政办发〔2021〕37号 主题分类 其他``): when a bare label starts a short
+    # line, a bare label after a space starts the next cell
+    bare_row = len(line) <= 200 and bool(_BARE_LEAD.match(line))
+
+    def bare_cell(m: re.Match[str]) -> bool:
+        return (
+            bare_row and not m.group("colon") and line[m.start() - 1] == " " and m.end() < len(line)
+        )
+
     matches = (
         m
         for m in LABEL_RE.finditer(line)
         if (
-            m.start() == 0 or line[m.start() - 1] in _BEFORE_LABEL or m.group("colon")[-1:] in ":："
+            (
+                m.start() == 0
+                or line[m.start() - 1] in _BEFORE_LABEL
+                or m.group("colon")[-1:] in ":："
+            )
+            and (m.group("colon") or m.start() == 0)
         )
-        and (m.group("colon") or m.start() == 0)
+        or (m.start() > 0 and bare_cell(m))
     )
     out: list[tuple[str, str]] = []
     m = next(matches, None)
@@ -169,7 +188,7 @@ def _split(line: str, limit: int) -> list[tuple[str, str]]:
     while m is not None:
         nxt = next(matches, None)
         colon = m.group("colon")
-        if not (not colon or colon.isspace() and colon != "\t") or m.start() == 0:
+        if not (not colon or colon.isspace() and colon != "\t") or m.start() == 0 or bare_cell(m):
             end = nxt.start() if nxt is not None else len(line)
             cell = _NEXT_CELL_LABEL.search(line, m.end(), end)
             if cell:  # another (unknown) label cell of the same table row ends the value

@@ -165,6 +165,7 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
         return title, at
     key = squeeze(title)
     lines = page.lines
+    at = _past_repeats(lines, key, at)
     for i in range(at[1], min(len(lines), at[1] + 6)):
         if _opens_text(lines[i]):
             break  # the document's text has begun: a title further down is another's
@@ -215,6 +216,22 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
         if not news:
             break
     return title, at
+
+
+def _past_repeats(lines: list[Line], key: str, at: Span) -> Span:
+    """The heading's lines with the copies of it printed right below (a headline
+    printed twice, once on one line and once broken over two)."""
+    while True:
+        joined = ""
+        for k in range(at[1], min(at[1] + 3, len(lines))):
+            joined += squeeze(lines[k].text)
+            if joined == key:
+                at = (at[0], k + 1)
+                break
+            if not key.startswith(joined):
+                return at
+        else:
+            return at
 
 
 def _opens_text(ln: Line) -> bool:
