@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from metamorphic import corpus_pages, fixture_pages, format_table, run
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -28,7 +27,7 @@ def _check(pages: list) -> None:
     print("\n" + report)
     assert total > 0
     assert kept / total >= MIN_SHARE, report
-    for name, (k, n) in table.items():
+    for name, (_kept, n) in table.items():
         assert n > 0, f"{name} changed no page"
 
 
