@@ -56,7 +56,7 @@ CONTENT_TYPES = {
 
 #: the demo's sites and the spider that crawls each: (site dir, spider, arguments)
 DEMO_CRAWLS: tuple[tuple[str, str, dict[str, str]], ...] = (
-    ("govcn", "gov_cn", {"start_url": "{base}/zhengce/zhengceku/"}),
+    ("govcn", "gov_cn", {"start_url": "{base}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3"}),
     ("gd", "gd_gkmlpt", {"site": "{host}", "scheme": "http"}),
     ("repost", "site", {"start_url": "{base}/"}),
 )

@@ -60,7 +60,7 @@ def test_slower_pace_on_gkmlpt_hosts():
     settings = GdGkmlptSpider.custom_settings
     assert 1 <= settings["DOWNLOAD_DELAY"] == GKMLPT_DELAY <= 2
     assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
-    assert settings["RANDOMIZE_DOWNLOAD_DELAY"] is False
+    assert settings["DOWNLOAD_DELAY_JITTER"] == 0  # no random gaps under 1 s
 
 
 def test_index_gives_sid_and_first_api_page():

@@ -65,7 +65,7 @@ class GdGkmlptSpider(NoticeSpider):
     api_first_page = 1
     custom_settings = {
         "DOWNLOAD_DELAY": GKMLPT_DELAY,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "AUTOTHROTTLE_START_DELAY": GKMLPT_DELAY,
     }
