@@ -13,7 +13,10 @@ At spider close, spidermon runs :class:`CrawlMonitorSuite` (listed in
   ``GAZETTE_MONITOR_MAX_ERROR_RATE``;
 * **validation failures**: records dropped as ``gazette/dropped/invalid/*``
   per record reaching validation at most ``GAZETTE_MONITOR_MAX_INVALID_RATE``;
-* **finish reason**: one of ``GAZETTE_MONITOR_FINISH_REASONS``.
+* **finish reason**: one of ``GAZETTE_MONITOR_FINISH_REASONS``;
+* **lists**: at most ``GAZETTE_MONITOR_MAX_EMPTY_LISTS`` (0) list or API answers
+  that should hold entries held none (``gazette/list/empty``, counted by the
+  spiders, each logged with its URL): a platform that changed its answers.
 
 :class:`RecordOutcome` stores the outcome in the stats
 (``gazette/monitors/passed``, ``gazette/monitors/failed``). The extension
@@ -54,6 +57,8 @@ warnings.filterwarnings(
 SUMMARY_FIELDS = tuple(f for f in FIELDS if f not in ("id", "url", "site", "spider", "fetched_at"))
 DEFAULT_COVERAGE = {"doc_number": 0.3, "issuer": 0.6, "date": 0.6, "body": 0.95}
 EXIT_CODE = 3
+#: counted by the spiders (gazette.spiders.base.EMPTY_LIST_STAT)
+EMPTY_LISTS = "gazette/list/empty"
 _OUTCOME = "_gazette_monitor_outcome"
 
 
@@ -230,6 +235,20 @@ class FinishReasonMonitor(_GazetteMonitor):
         self.check(reason in allowed, f"finish reason {reason!r} not in {allowed}")
 
 
+@monitors.name("lists")
+class EmptyListsMonitor(_GazetteMonitor):
+    """No list or API answer that should hold entries came back without any."""
+
+    @monitors.name("empty list answers")
+    def test_empty_list_answers(self) -> None:
+        empty = _int(self.stats, EMPTY_LISTS)
+        limit = self.settings.getint("GAZETTE_MONITOR_MAX_EMPTY_LISTS", 0)
+        self.check(
+            empty <= limit,
+            f"{empty} list/API answers held no entries ({EMPTY_LISTS}; the log names the URLs)",
+        )
+
+
 class RecordOutcome(Action):
     """Store the monitors' verdict on the crawler and in its stats."""
 
@@ -261,6 +280,7 @@ class CrawlMonitorSuite(MonitorSuite):
         ErrorRateMonitor,
         ValidationMonitor,
         FinishReasonMonitor,
+        EmptyListsMonitor,
     ]
     monitors_finished_actions = [RecordOutcome]
 

@@ -51,12 +51,14 @@ def scrapy_crawl(
 
 def test_healthy_crawl_passes_and_writes_summary(tmp_path: Path) -> None:
     with serve(DEMO_SITE / "govcn") as base:
-        proc, out = scrapy_crawl(tmp_path, "gov_cn", {"start_url": f"{base}/zhengce/zhengceku/"})
+        proc, out = scrapy_crawl(
+            tmp_path, "gov_cn", {"start_url": f"{base}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3"}
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(summary_path(out).read_text("utf-8"))
     assert summary["notices"] == len(out.read_text("utf-8").splitlines()) > 0
     assert summary["monitors"]["ok"] is True and summary["monitors"]["failed"] == []
-    assert summary["monitors"]["passed"] == 5
+    assert summary["monitors"]["passed"] == 6
     assert summary["spider"] == "gov_cn" and summary["finish_reason"] == "finished"
     assert summary["coverage"]["doc_number"] == [summary["notices"], summary["notices"]]
     # printed in the demo's words
@@ -102,6 +104,7 @@ def test_no_notices_fails(tmp_path: Path) -> None:
     summary = json.loads(summary_path(out).read_text("utf-8"))
     failed = {f["monitor"] for f in summary["monitors"]["failed"]}
     assert "notices/notices exported" in failed
+    assert "lists/empty list answers" in failed  # the start page held no detail links
 
 
 def test_monitors_can_be_relaxed_per_spider(tmp_path: Path) -> None:
