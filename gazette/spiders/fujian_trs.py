@@ -485,6 +485,8 @@ class FujianTrsSpider(NoticeSpider):
     def retry_blank(self, response: Response) -> Iterator[Request]:
         """The firewall's 2-byte answer: visit ``/zwgk/``, then retry the request."""
         self._inc("gazette/fujian/firewall_blank")
+        if response.request is None:
+            return
         retry = get_retry_request(response.request, spider=self, reason="fujian_firewall_blank")
         if retry is None:
             self.logger.warning("firewall kept answering 2 bytes: %s", response.url)
