@@ -241,4 +241,4 @@ def test_crawl_local_copy(local_site, copy_site, run_crawl):
     assert stats["gazette/fujian/removed_documents"] == 1
     assert stats["gazette/fujian/file_entries"] == 1
     assert stats.get(EMPTY_LIST_STAT, 0) == 0
-    assert stats["downloader/request_method_count/POST"] == 3
+    assert stats["downloader/request_method_count/POST"] >= 3  # the searches are POSTed forms
