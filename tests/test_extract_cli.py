@@ -257,3 +257,20 @@ def test_console_entry_point_missing_file(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "no such file" in proc.stderr
+
+
+# -- a gkmlpt page carrying its document only in window._CONFIG.DETAIL ------------
+
+
+def test_gkmlpt_config_detail_page_extracts_a_body(capsys):
+    # fixture modelled on the real zhaoqing post_3255421 page (tests/fixtures/gd_gkmlpt/SOURCES.txt)
+    page = (
+        Path(__file__).parent / "fixtures/gd_gkmlpt/zqhjj/gkmlpt/content/3/3255/post_3255501.html"
+    )
+    rc, out, err = run(capsys, "extract", page)
+    assert rc == 0, err
+    (rec,) = records(out)
+    assert rec["title"].endswith("环境影响报告表受理的公告")
+    assert "公告期限" in rec["body"]
+    assert rec["issuer"] == "肇庆市生态环境局"
+    assert rec["is_notice"] is True

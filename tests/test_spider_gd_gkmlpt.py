@@ -24,6 +24,7 @@ BASE = f"https://{SITE}"
 API = BASE + "/gkmlpt/api/all/21023?page={p}&sid=758019"
 PAGE = str(FIX / "zqhjj/gkmlpt/api/all/21023__page={p}_sid=758019.json")
 CONTENT = BASE + "/gkmlpt/content/3/"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "gkmlpt"
 
 
 class Stats:
@@ -199,3 +200,19 @@ def test_crawl_local_copy(local_site, copy_site, run_crawl):
     assert all(i["body"] for i in items)
     assert stats.get(EMPTY_LIST_STAT, 0) == 0
     assert stats.get("gazette/gkmlpt/offsite_articles") == 1
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/conformance is absent")
+def test_real_answer_and_page():
+    url = "https://www.zhaoqing.gov.cn/zqhjj/gkmlpt/api/all/21023?page=1&sid=758019"
+    s = spider(sid="758019")
+    out = requests(s, fixture_response(SHARED / "zhaoqing_api_all_21023.trimmed.json", url))
+    details = [r for r in out if r.meta.get("gazette_detail")]
+    assert [r.meta["gazette_hints"]["date"] for r in details] == ["2026-07-07", "2026-06-29"]
+    # trimmed to 2 of 88 articles, post_count 203: page 2 is asked for
+    assert [r.url for r in out if not r.meta.get("gazette_detail")] == [
+        url.replace("page=1", "page=2")
+    ]
+    page = SHARED / "zhaoqing_post_3255421.trimmed.html"
+    item = extract_response(fixture_response(page, CONTENT + "3255/post_3255421.html"))
+    assert item["body"] and item["is_notice"] is True

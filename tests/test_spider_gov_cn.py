@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, fixture_response
 from scrapy.http import Request, TextResponse
 
@@ -18,6 +20,7 @@ from gazette.spiders.gov_cn import GOV_CN_API, GOV_CN_ZUIXIN, GovCnSpider
 
 FIX = FIXTURES / "gov_cn"
 API = "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&p={p}&n=2"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "govcn"
 CATMAP = "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary&p={p}&n=2"
 
 
@@ -195,3 +198,15 @@ def test_crawl_zuixinzhengce_from_the_html_page_url(local_site, copy_site, run_c
         "content_7080735.htm",
     ]
     assert stats.get("downloader/request_count") == 4  # robots.txt, the file, two pages
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/conformance is absent")
+def test_real_catmap_answer():
+    url = CATMAP.format(p=1)
+    s = spider(start_url=url)
+    out = requests_from(s, SHARED / "search_gov_data_catmap.thirdparty-fixture.json", url)
+    details = [r for r in out if r.meta.get("gazette_detail")]
+    assert [r.meta["gazette_hints"]["doc_number"] for r in details] == [
+        "国函〔2026〕80号",
+        "交运发〔2026〕86号",
+    ]
