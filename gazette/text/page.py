@@ -182,11 +182,12 @@ def parse_html(text: str) -> Any:
     # a stray </html> or </body> in an include makes lxml drop what follows
     text = _STRAY_END.sub("", text)
     text = _FONT.sub("", text)
-    text = _flatten_unclosed(text)
     if not text.strip():
         text = "<html><body></body></html>"
     try:
         root = etree.fromstring(text, parser=_PARSER)
+        if _too_deep():  # tags left open nest past the parser's depth: flatten, again
+            root = etree.fromstring(_flatten_unclosed(text), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None:
@@ -273,6 +274,11 @@ def _lines(body: Any) -> tuple[list[Line], str | None]:
         nonlocal buf, link_chars, is_row, chars
         if buf:
             raw = "".join(buf)
+            if raw.isspace():  # (most flushes: the white space between blocks)
+                buf = []
+                link_chars = 0
+                is_row = False
+                return
             if len(raw) > MAX_TEXT - chars:
                 raw = raw[: max(MAX_TEXT - chars, 0)]  # past the budget: cut here
                 chars = MAX_TEXT
@@ -307,7 +313,14 @@ def _lines(body: Any) -> tuple[list[Line], str | None]:
                 link_chars += len(s.strip())
 
     nodes = 0
+    tags = _TAGS
+    # (one pass over the elements; the per-element work is kept inline: this loop is
+    # the largest single cost of an extraction)
     for event, el in etree.iterwalk(body, events=("start", "end")):
+        t = el.tag
+        tag = tags.get(t) if type(t) is str else ""
+        if tag is None:
+            tag = _tag(el)
         if event == "start":
             nodes += 1
             if nodes > MAX_NODES or len(lines) >= MAX_LINES or chars >= MAX_TEXT:
@@ -316,20 +329,17 @@ def _lines(body: Any) -> tuple[list[Line], str | None]:
                     "nodes" if nodes > MAX_NODES else "lines" if len(lines) >= MAX_LINES else "text"
                 )
                 return lines, why
-        tag = _tag(el)
-        if event == "start":
             if skip_depth:
                 if tag:
                     skip_depth += 1
                 continue
             if not tag:  # comments / PIs that survived
                 continue
+            if tag in DROP_TAGS or el.get("hidden") is not None:
+                skip_depth = 1
+                continue
             style = el.get("style")
-            if (
-                tag in DROP_TAGS
-                or el.get("hidden") is not None
-                or (style and _HIDDEN.search(style))
-            ):
+            if style and _HIDDEN.search(style):
                 skip_depth = 1
                 continue
             if tag == "br":
@@ -347,24 +357,22 @@ def _lines(body: Any) -> tuple[list[Line], str | None]:
                     is_row = True
             if tag == "a":
                 in_link += 1
-            add(el.text)
-        else:
-            if skip_depth:
-                if tag:
-                    skip_depth -= 1
-                if skip_depth == 0:
-                    add(el.tail)
-                continue
-            if not tag:
+            s = el.text
+            if s:
+                buf.append(s)
+                if in_link:
+                    link_chars += len(s.strip())
+            continue
+        if skip_depth:
+            if tag:
+                skip_depth -= 1
+            if skip_depth == 0:
                 add(el.tail)
-                continue
-            if tag == "br":
-                add(el.tail)
-                continue
+            continue
+        if tag and tag != "br":
             if tag == "a":
                 in_link = max(0, in_link - 1)
-            block = tag in BLOCK_TAGS or (tag in CELL_TAGS and block_cells.get(el, False))
-            if block:
+            if tag in BLOCK_TAGS or (tag in CELL_TAGS and block_cells.get(el, False)):
                 flush()
                 if len(stack) > 1:
                     stack.pop()
@@ -374,6 +382,10 @@ def _lines(body: Any) -> tuple[list[Line], str | None]:
                 buf.append("\t")
                 if _tag(el.getparent()) == "tr":
                     is_row = True
-            add(el.tail)
+        s = el.tail
+        if s:
+            buf.append(s)
+            if in_link:
+                link_chars += len(s.strip())
     flush()
     return lines, ("text" if chars >= MAX_TEXT else None)
