@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, fixture_response
 from scrapy.http import Request, TextResponse
 
