@@ -551,3 +551,22 @@ def test_flat_page_offices_over_a_date_past_the_prose_are_the_signature():
     assert r["date"] == "2024-09-10"
     assert r["issuer"] == "某省发展和改革委员会"
     assert r["body"].endswith("请结合实际认真组织实施。")
+
+
+def test_statistics_communique_with_its_offices_under_the_title_is_a_document():
+    r = extract_html(
+        page(
+            "<div class='c'><h1>2023年某省国民经济和社会发展统计公报</h1>"
+            "<p>某省统计局</p><p>国家统计局某调查总队</p><p>2024年3月1日</p>"
+            "<p>2023年，面对复杂严峻的外部环境，全省经济运行总体平稳，主要指标好于预期。</p>"
+            "<p>一、综合</p><p>初步核算，全年全省地区生产总值比上年增长5.2%，经济结构持续优化。</p></div>",
+            title="2023年某省国民经济和社会发展统计公报",
+        )
+    )
+    assert r["is_notice"] is True
+    assert r["title"] == "2023年某省国民经济和社会发展统计公报"
+    assert r["issuer"] == "某省统计局"
+    assert r["co_issuers"] == ["国家统计局某调查总队"]
+    assert r["date"] == "2024-03-01"
+    assert r["body"].startswith("2023年，面对复杂严峻的外部环境")
+    assert r["body"].endswith("经济结构持续优化。")

@@ -375,6 +375,31 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
     return None
 
 
+def signature_under_title(lines: Sequence[Line], lo: int, hi: int) -> Signature | None:
+    """Offices over a date right under the title, before any text: where a 公报 (a
+    statistics bureau's 统计公报) or a 公告 prints who issues it (GB/T 9704 lets
+    these documents carry the issuing offices under the title).
+
+    >>> from gazette.text.page import Line
+    >>> ls = [Line(t, None) for t in ("某省统计局", "国家统计局某调查总队", "2024年3月1日", "全年经济平稳。")]
+    >>> s = signature_under_title(ls, 0, 4); s.offices, s.date, s.date_line
+    (['某省统计局', '国家统计局某调查总队'], '2024-03-01', 2)
+    >>> signature_under_title(ls[3:], 0, 1) is None
+    True
+    """
+    offices: list[str] = []
+    for i in range(lo, hi):
+        key = lines[i].key
+        if issuers.is_office_line(key) and len(offices) < 8:
+            offices += issuers.split_offices(lines[i].text)
+            continue
+        iso = is_date_line(key)
+        if iso and offices:
+            return Signature(offices, iso, lo, i)
+        return None
+    return None
+
+
 def _tail_has_prose(lines: Sequence[Line], start: int, end: int) -> bool:
     prose = 0
     for ln in lines[start:end]:
@@ -428,6 +453,10 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
     lo = c0
     if title_lines and c0 <= title_lines[0] < c1:
         lo = title_lines[1]
+    # a 公报 or 公告 may print its issuing offices and date under the title
+    head_sig = signature_under_title(lines, lo, min(c1, lo + 8))
+    if head_sig is not None:
+        lo = head_sig.date_line + 1
     # a 主送 line near the top wins; else the first line that is not header
     start = -1
     for i in range(lo, min(c1, lo + 15)):
@@ -470,6 +499,8 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
             lines, sig.date_line + 1, stop, bool(ISSUING.search(view(title or "")))
         ):
             end = sig.start
+    if body.signature is None and head_sig is not None:
+        body.signature = head_sig
     # trailing chrome / link lines, and an 附件 label whose files were links
     while end > start and (
         lines[end - 1].link_ratio > 0.5
