@@ -40,7 +40,9 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from gazette.extract import extract_response
+from gazette.spiders import sitetemplates
 from gazette.text.embedded import BEIJING
+from gazette.text.template import SiteTemplates
 
 #: URL shapes of detail (notice) pages on Chinese government CMSs
 DETAIL_URL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -378,12 +380,30 @@ class NoticeSpider(scrapy.Spider):
         if start and not found and not self.has_detail_links(response):
             self.report_empty(response, "no detail links and no further list page")
 
+    # -- site templates (lines that recur on many pages of a site: chrome) ---------------
+    details_parsed = 0
+    _site_templates: SiteTemplates | None = None
+
+    @property
+    def site_templates(self) -> SiteTemplates:
+        """What this crawl knows of each site's template (:mod:`gazette.text.template`)."""
+        if self._site_templates is None:
+            self._site_templates = sitetemplates.load(self)
+        return self._site_templates
+
+    def closed(self, reason: str) -> None:
+        if self._site_templates is not None:
+            sitetemplates.save(self, self._site_templates)
+
     def parse_detail(self, response: Response) -> Iterator[Any]:
         """A detail page → one Notice (plus further links for aggregators)."""
         if not isinstance(response, TextResponse):
             self._inc("gazette/details_not_text")
             return
-        item = extract_response(response, spider=self.name)
+        self.details_parsed += 1
+        item = extract_response(response, spider=self.name, templates=self.site_templates)
+        if self.details_parsed % sitetemplates.SAVE_EVERY == 0:
+            sitetemplates.save(self, self.site_templates)
         if not self.keep_non_notices and item.get("is_notice") is False:
             self._inc("gazette/non_notices_skipped")
         else:
