@@ -14,11 +14,14 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import IO
+from urllib.parse import urlsplit
 
 from gazette.extract import extract_html
 from gazette.items import complete
+from gazette.text.template import SiteTemplate, SiteTemplates
 
 
 class UsageError(Exception):
@@ -45,17 +48,33 @@ def _manifest(path: str) -> Iterator[tuple[str, str | None]]:
             yield page, (url.strip() or None)
 
 
-def extract_one(path: str, url: str | None) -> dict:
+def extract_one(path: str, url: str | None, templates: SiteTemplates | None = None) -> dict:
     """One record for one file; a page that cannot be parsed gets an ``error``."""
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        record = extract_html(data, url=url, spider="cli")
+        record = extract_html(data, url=url, spider="cli", templates=templates)
     except Exception as e:  # noqa: BLE001 - a broken page must not stop the run
         record = complete({"url": url, "is_notice": False, "masked": False})
         record["error"] = f"{type(e).__name__}: {e}"
     record["source_path"] = path
     return record
+
+
+def _learnt_templates(inputs: list[tuple[str, str | None]]) -> SiteTemplates | None:
+    """When the pages hold enough of one site (their URLs' host), a first pass
+    learns each such site's template (:mod:`gazette.text.template`), as a crawl
+    would, so every page of it is then read without its recurring chrome."""
+    hosts = Counter(urlsplit(url).hostname for _, url in inputs if url)
+    if not any(n >= SiteTemplate.MIN_PAGES for host, n in hosts.items() if host):
+        return None
+    templates = SiteTemplates()
+    for path, url in inputs:
+        if url and hosts[urlsplit(url).hostname] >= SiteTemplate.MIN_PAGES:
+            extract_one(path, url, templates)
+    for t in templates.sites.values():
+        t.dropped = 0
+    return templates
 
 
 def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
@@ -70,8 +89,9 @@ def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
     missing = [p for p, _ in inputs if not os.path.isfile(p)]
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
+    templates = _learnt_templates(inputs)
     for path, url in inputs:
-        record = extract_one(path, url)
+        record = extract_one(path, url, templates)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
     return 0

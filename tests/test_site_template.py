@@ -88,3 +88,20 @@ def test_a_damaged_table_is_relearnt():
     spider = SimpleNamespace(crawler=SimpleNamespace(_gazette_state=state, stats=None))
     assert sitetemplates.load(spider).sites == {}
     assert json.loads(json.dumps(SiteTemplates().to_json())) == {}
+
+
+def test_gazette_extract_over_a_manifest_of_one_site_uses_its_template(tmp_path):
+    from gazette.cli import main
+
+    rows = []
+    for i in range(1, SiteTemplate.MIN_PAGES + 2):
+        path = tmp_path / f"{i}.html"
+        path.write_bytes(notice(i))
+        rows.append(f"{path}\thttp://gov.example/c/{i}.html")
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["extract", "--manifest", str(manifest), "-o", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(records) == SiteTemplate.MIN_PAGES + 1
+    assert all(PROMO not in r["body"] for r in records)  # the first pages too
