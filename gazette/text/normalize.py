@@ -144,6 +144,15 @@ _VIEW = str.maketrans(
         "‟": "〕",
         "\u3000": " ",
         "\xa0": " ",
+        # Kangxi radicals and CJK compatibility ideographs that look like the plain
+        # characters (a repost's ``⼈民政府``): their NFKC form, one for one
+        **{
+            chr(c): unicodedata.normalize("NFKC", chr(c))
+            for r in ((0x2E80, 0x2FE0), (0xF900, 0xFB00))
+            for c in range(*r)
+            if len(unicodedata.normalize("NFKC", chr(c))) == 1
+            and unicodedata.normalize("NFKC", chr(c)) != chr(c)
+        },
     }
 )
 
@@ -157,6 +166,9 @@ def view(text: str) -> str:
     '沪府发〔2017〕92号 关于，各区：'
     >>> len(view("關於印發《辦法》的通知")) == len("關於印發《辦法》的通知")
     True
+    >>> view("某市⼈民政府")
+    '某市人民政府'
+
     """
     simple = simplified(text)
     if len(simple) != len(text):  # a phrase conversion changed the length: by character
