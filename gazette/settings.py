@@ -67,6 +67,24 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
 }
 DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requests.seen
 
+# -- pagination and frontier (gazette.spiders.paging; README, "Pagination and frontier") --
+# DepthMiddleware swapped for one where next-page hops keep their depth, barren lists end
+# and list pages per start URL have a ceiling; the frontier parks requests on disk while
+# the scheduler is full
+SPIDER_MIDDLEWARES_BASE = {
+    **{
+        k: v
+        for k, v in _default.SPIDER_MIDDLEWARES_BASE.items()
+        if not k.endswith(".DepthMiddleware")
+    },
+    "gazette.spiders.paging.PaginationMiddleware": 900,
+    "gazette.spiders.paging.FrontierMiddleware": 30,
+}
+GAZETTE_LIST_PATIENCE = 2  # list pages in a row without a new detail link that end a list
+GAZETTE_MAX_LIST_PAGES = 1000  # list pages per start URL (0: no ceiling)
+GAZETTE_FRONTIER_SCHEDULED = 2000  # requests scheduled before more wait on disk (0: off)
+GAZETTE_FRONTIER_BATCH = 200  # parked requests fed back each time the scheduler runs empty
+
 # persistent state (seen detail pages, notice ids, LSH index): README, "Persistent state"
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
 GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"

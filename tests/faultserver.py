@@ -859,3 +859,189 @@ __all__ = [
     "run_crawl",
     "serving",
 ]
+
+
+# == hostile lists (issue 17, points 3 and 5) ==============================================
+# A separate block: lists that never end, lists reached by 下一页 links only, and one list
+# page with a very large number of links. Served by :class:`PagingServer` under /paging/
+# (everything else falls through to :class:`FaultServer`). Modelled on TRS column lists
+# (``index.html``, ``index_1.html`` …, ``t20240315_…htm`` details) as in the pingtan and
+# gov.cn list fixtures of ``tests/fixtures``.
+
+#: ids of the notices of each paging list start here (disjoint ranges, one per list)
+PAGING_ID_BASE = {"soft404": 0, "nextonly": 10_000, "huge": 100_000, "api": 900_000}
+
+
+class PagingSite:
+    """The lists :class:`PagingServer` serves under ``/paging/``.
+
+    * ``/paging/soft404/index.html``: ``soft404_pages`` real pages of ``per_page``
+      notices; every ``index_N.html`` past the last answers 200 with the last page's
+      entries and a 下一页 link to ``index_{N+1}.html`` (the soft 404 that pages a
+      crawler forever);
+    * ``/paging/nextonly/index.html``: ``nextonly_pages`` pages linked by 下一页 only
+      (no page count, no numbered links);
+    * ``/paging/huge/index.html``: one list page with ``huge_links`` detail links;
+    * ``/paging/api/list?page=N``: a JSON list API (``{"articles": [{url, title,
+      date}]}``, no total) that answers every page past ``soft404_pages`` with the
+      last page's entries.
+
+    Every detail page is a generated notice (:func:`make_notice`), ``/paging/<list>/
+    t<date>_<id>.htm``.
+    """
+
+    def __init__(
+        self,
+        soft404_pages: int = 3,
+        nextonly_pages: int = 30,
+        per_page: int = 5,
+        huge_links: int = 2_000,
+    ) -> None:
+        self.soft404_pages = soft404_pages
+        self.nextonly_pages = nextonly_pages
+        self.per_page = per_page
+        self.huge_links = huge_links
+        self._huge: bytes | None = None
+
+    def notice(self, index: int, kind: str) -> SiteNotice:
+        n = make_notice(index, random.Random(index))
+        n.path = f"/paging/{kind}/" + n.path.rsplit("/", 1)[1]
+        return n
+
+    def list_notices(self, kind: str, page: int) -> list[SiteNotice]:
+        first = PAGING_ID_BASE[kind] + page * self.per_page
+        return [self.notice(i, kind) for i in range(first, first + self.per_page)]
+
+    def expected(self, kind: str) -> list[SiteNotice]:
+        """The notices a crawl of list ``kind`` must export."""
+        if kind == "huge":
+            base = PAGING_ID_BASE[kind]
+            return [self.notice(i, kind) for i in range(base, base + self.huge_links)]
+        pages = self.nextonly_pages if kind == "nextonly" else self.soft404_pages
+        return [n for p in range(pages) for n in self.list_notices(kind, p)]
+
+    def start_url(self, base: str, kind: str) -> str:
+        if kind == "api":
+            return f"{base}/paging/api/list?page=1"
+        return f"{base}/paging/{kind}/index.html"
+
+    @staticmethod
+    def _page(title: str, items: list[str], nxt: str) -> bytes:
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body><div class='list'><ul>\n"
+            + "\n".join(items)
+            + f"\n</ul></div><div class='page'>{nxt}</div></body></html>"
+        ).encode("utf-8")
+
+    def list_page(self, kind: str, page: int) -> bytes:
+        if kind == "huge":
+            if self._huge is None:
+                base = PAGING_ID_BASE[kind]
+                # short relative links (a 100,000-link page stays under DOWNLOAD_MAXSIZE)
+                rows = [
+                    f'<li><a href="{self.notice(i, kind).path.rsplit("/", 1)[1]}">通知{i}</a></li>'
+                    for i in range(base, base + self.huge_links)
+                ]
+                self._huge = self._page("大列表", rows, "")
+            return self._huge
+        last = (self.nextonly_pages if kind == "nextonly" else self.soft404_pages) - 1
+        shown = min(page, last)  # soft404: every page past the last shows the last one
+        rows = [
+            f'<li><a href="{n.path}">{n.title}</a><span>{n.date}</span></li>'
+            for n in self.list_notices(kind, shown)
+        ]
+        nxt = ""
+        if kind == "soft404" or page < last:
+            nxt = f'<a href="index_{page + 1}.html">下一页</a>'
+        return self._page("通知公告", rows, nxt)
+
+    def api_page(self, page: int) -> bytes:
+        shown = min(max(page, 1), self.soft404_pages) - 1
+        articles = [
+            {"url": n.path, "title": n.title, "date": n.date}
+            for n in self.list_notices("api", shown)
+        ]
+        return json.dumps({"articles": articles}, ensure_ascii=False).encode("utf-8")
+
+    def detail(self, path: str) -> SiteNotice | None:
+        parts = path.split("/")
+        if len(parts) != 4 or parts[2] not in PAGING_ID_BASE or "_" not in parts[3]:
+            return None
+        try:
+            index = int(parts[3].rsplit("_", 1)[1].split(".")[0]) - 1_000_000
+        except ValueError:
+            return None
+        if index < 0:
+            return None
+        notice = self.notice(index, parts[2])
+        return notice if notice.path == path else None
+
+
+class PagingServer(FaultServer):
+    """:class:`FaultServer` plus the hostile lists of a :class:`PagingSite` under ``/paging/``.
+
+    ``list_hits(kind)`` counts the list pages (or API pages) of one list requested.
+    """
+
+    def __init__(self, lists: PagingSite | None = None, **kwargs: Any) -> None:
+        super().__init__(ChaosSite(notices=1, faults=False), **kwargs)
+        self.lists = lists or PagingSite()
+
+    def list_hits(self, kind: str) -> int:
+        with self.lock:
+            if kind == "api":
+                api = ("/paging/api/list", "/paging/gkmlpt/api/all/0")
+                return sum(v for k, v in self.hits.items() if k in api)
+            prefix = f"/paging/{kind}/index"
+            return sum(v for k, v in self.hits.items() if k.startswith(prefix))
+
+    def detail_hits(self, kind: str) -> int:
+        with self.lock:
+            prefix = f"/paging/{kind}/t"
+            return sum(v for k, v in self.hits.items() if k.startswith(prefix))
+
+    def route(self, h: _Handler) -> None:
+        parts = urlsplit(h.path)
+        path = parts.path
+        if not path.startswith("/paging/"):
+            super().route(h)
+            return
+        self._hit(path)
+        html = "text/html; charset=utf-8"
+        if path in ("/paging/api/list", "/paging/gkmlpt/api/all/0"):  # the gkmlpt API's path too
+            query = dict(q.split("=", 1) for q in parts.query.split("&") if "=" in q)
+            page = int(query["page"]) if query.get("page", "").isdigit() else 1
+            h.send(200, self.lists.api_page(page), "application/json; charset=utf-8")
+            return
+        kind = path.split("/")[2]
+        name = path.rsplit("/", 1)[1]
+        if kind in ("soft404", "nextonly", "huge") and name.startswith("index"):
+            stem = name[len("index") :].split(".")[0]
+            page = int(stem[1:]) if stem.startswith("_") and stem[1:].isdigit() else 0
+            last = self.lists.nextonly_pages - 1 if kind == "nextonly" else None
+            if (stem and not stem[1:].isdigit()) or (last is not None and page > last):
+                h.send(404, b"<html><body>404</body></html>", html)
+                return
+            if kind == "huge" and page:
+                h.send(404, b"<html><body>404</body></html>", html)
+                return
+            h.send(200, self.lists.list_page(kind, page), html)
+            return
+        notice = self.lists.detail(path)
+        if notice is None:
+            h.send(404, b"<html><body>404</body></html>", html)
+            return
+        h.send(200, notice_html(notice).encode("utf-8"), html)
+
+
+@contextlib.contextmanager
+def serving_lists(lists: PagingSite | None = None, **kwargs: Any) -> Iterator[PagingServer]:
+    server = PagingServer(lists, **kwargs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+__all__ += ["PAGING_ID_BASE", "PagingServer", "PagingSite", "serving_lists"]

@@ -195,6 +195,33 @@ def _attr(selector: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _anchors(response: TextResponse) -> Iterator[tuple[str, str]]:
+    """``(href, text)`` of every ``<a href>`` of a page, read one at a time.
+
+    The text is the anchor's text nodes joined by spaces (``::text``), else its
+    ``title``. lxml elements, not one ``Selector`` per anchor: a list page with
+    100,000 links would hold 100,000 selectors (about 50 MB) at once.
+    """
+    root = response.selector.root
+    if not hasattr(root, "iter"):
+        return
+    for element in root.iter("a"):
+        try:
+            href = element.get("href")
+        except ValueError:  # an attribute name with a control character
+            continue
+        if href is None:
+            continue
+        text = " ".join(element.itertext()).strip()
+        if not text:
+            try:
+                title = element.get("title")
+            except ValueError:
+                title = None
+            text = title.strip() if isinstance(title, str) else ""
+        yield href.strip(), text
+
+
 def _int_arg(value: Any, name: str) -> int:
     if value is None or value == "":
         return 0
@@ -353,7 +380,11 @@ class NoticeSpider(scrapy.Spider):
         return is_detail_url(url)
 
     def is_list_link(self, url: str, text: str, response: Response) -> bool:
-        """Is this in-domain link another page of the current list?"""
+        """Is this in-domain link a list page to follow? (Its next pages by default.)"""
+        return self.is_page_link(url, text, response)
+
+    def is_page_link(self, url: str, text: str, response: Response) -> bool:
+        """Is this in-domain link another page of the current list (a next-page hop)?"""
         text = text.strip()
         if text in NEXT_TEXTS or text.startswith("下一页"):
             return True
@@ -500,39 +531,40 @@ class NoticeSpider(scrapy.Spider):
             return None
 
     def follow_links(self, response: TextResponse, lists: bool = True) -> Iterator[Request]:
-        """Requests for the detail and list links of an HTML page."""
-        details: list[Request] = []
-        dated: list[date] = []
-        pages: list[str] = []
-        for anchor in response.css("a[href]"):
-            href = _attr(anchor, "href")
+        """Requests for the detail and list links of an HTML page.
+
+        Detail requests are yielded as their links are read (a list page with
+        100,000 links never holds 100,000 requests here: :mod:`gazette.spiders.
+        paging` parks what the scheduler cannot take), then the list pages; a
+        next-page link (:meth:`is_page_link`) says ``gazette_page_hop``.
+        """
+        latest: date | None = None
+        pages: list[tuple[str, bool]] = []
+        here = response.url.split("#", 1)[0]
+        for href, text in _anchors(response):
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
             url = response.urljoin(href).split("#", 1)[0]
             if not self.in_domain(url) or SKIP_EXTENSIONS.search(urlsplit(url).path):
                 continue
-            text = " ".join(anchor.css("::text").getall()).strip()
-            if not text:
-                text = _attr(anchor, "title")
             if self.is_detail(url, text):
-                if url == response.url.split("#", 1)[0]:
+                if url == here:
                     continue
                 when = url_date(url)
-                if when is not None:
-                    dated.append(when)
+                if when is not None and (latest is None or when > latest):
+                    latest = when
                 request = self.detail_request(url)
                 if request is not None:
-                    details.append(request)
+                    yield request
             elif lists and self.is_list_link(url, text, response):
-                pages.append(url)
-        yield from details
-        if self.since is not None and dated and max(dated) < self.since:
+                pages.append((url, self.is_page_link(url, text, response)))
+        if self.since is not None and latest is not None and latest < self.since:
             self._inc("gazette/lists_stopped_by_since")
             return
         if lists:
-            pages.extend(self.js_pagination(response))
-            for url in pages:
-                request = self.list_request(url)
+            pages.extend((url, True) for url in self.js_pagination(response))
+            for url, hop in pages:
+                request = self.list_request(url, gazette_page_hop=hop)
                 if request is not None:
                     yield request
 

@@ -31,6 +31,9 @@ class SiteSpider(NoticeSpider):
     ending in ``/`` or ``index.html``) and detail-like links (known CMS detail
     shapes, or a numbered ``.html`` page whose anchor text reads like a title);
     also from detail pages (related lists), within ``DEPTH_LIMIT`` (default 4).
+    Next-page links do not count as depth: a list is followed to its end
+    (:mod:`gazette.spiders.paging`: barren lists end, a ceiling per start URL);
+    column links and links on detail pages count one level each.
     Keeps notices only: items whose extraction says ``is_notice`` is false are
     counted (``gazette/non_notices_skipped``) and not exported.
 
@@ -52,11 +55,15 @@ class SiteSpider(NoticeSpider):
             return False
         return len(text.strip()) >= 6
 
-    def is_list_link(self, url: str, text: str, response: Response) -> bool:
-        if super().is_list_link(url, text, response):
+    def is_page_link(self, url: str, text: str, response: Response) -> bool:
+        if super().is_page_link(url, text, response):
             return True
         text = text.strip()
-        if text in NEXT_TEXTS or text.startswith(("下一页", "上一页", "尾页", "末页")):
+        return text in NEXT_TEXTS or text.startswith(("下一页", "上一页", "尾页", "末页"))
+
+    def is_list_link(self, url: str, text: str, response: Response) -> bool:
+        """Next pages, and column links (``/``, ``index.html``: a new list, one level deeper)."""
+        if self.is_page_link(url, text, response):
             return True
         path = urlsplit(url).path or "/"
         if SKIP_EXTENSIONS.search(path):
