@@ -43,10 +43,6 @@ class FilterPipeline:
             adapter = ItemAdapter(item)
         except TypeError:
             return item  # not an item: validation counts it
-        cut = adapter.get("cut")
-        if cut and self.crawler is not None and self.crawler.stats is not None:
-            # a page past its budget or the parser's depth: read in part, counted
-            self.crawler.stats.inc_value(f"gazette/cut/{cut}")
         if is_placeholder(adapter.get("title"), adapter.get("body")):
             raise drop(self.crawler, "dropped/placeholder", "cleared page", final=True, item=item)
         if adapter.get("is_notice") is False:

@@ -435,6 +435,8 @@ class NoticeSpider(scrapy.Spider):
         item = extract_response(response, spider=self.name, templates=self.site_templates)
         if self.details_parsed % sitetemplates.SAVE_EVERY == 0:
             sitetemplates.save(self, self.site_templates)
+        if item.get("cut"):  # read in part: past the page budget or the parser's depth
+            self._inc(f"gazette/cut/{item['cut']}")
         if not self.keep_non_notices and item.get("is_notice") is False:
             self._inc("gazette/non_notices_skipped")
         else:
