@@ -299,8 +299,14 @@ def docno_with_date(line: str) -> bool:
     return len(rest.strip(" \t　,，:：（）()")) == 0 and rest != line
 
 
+#: header lines (文号, labels, bylines, dates, a title's pieces) are short
+_HEADER_MAX = 300
+
+
 def _is_header_line(ln: Line, title_key: str) -> bool:
     text = ln.key
+    if len(text) > _HEADER_MAX:
+        return False
     key = squeeze(text)
     if not key:
         return True
