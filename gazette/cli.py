@@ -3,6 +3,8 @@
     gazette extract [--url URL] FILE...
     gazette extract --manifest LIST.tsv [-o OUT.jsonl]
     gazette compact EXPORT.jsonl... -o notices.jsonl
+    gazette dataset [EXPORT...] [--report report.html]
+    gazette schema
 
 ``extract`` runs the very path the spiders use (:func:`gazette.extract.extract_html`)
 and writes one JSON record per input page, in input order, UTF-8.
@@ -106,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--manifest", help="TSV file: path<TAB>url per line (url may be empty)")
     e.add_argument("-o", "--output", help="write JSON lines here (default: stdout)")
     sub.add_parser("compact", help="one record per notice id from export files", add_help=False)
+    sub.add_parser("dataset", help="bring data/dataset up to date, profile it", add_help=False)
+    sub.add_parser("schema", help="print the JSON Schema of a record", add_help=False)
     return p
 
 
@@ -115,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gazette.compact import main as compact_main
 
         return compact_main(argv[1:])
+    if argv and argv[0] in ("dataset", "schema"):
+        from gazette.dataset import cli as dataset_cli
+
+        run = dataset_cli.main if argv[0] == "dataset" else dataset_cli.schema_main
+        return run(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -111,8 +111,61 @@ def test_url_duplicates_ignore_tracking_parameters(tmp_path):
         "url": rec["url"] + "?utm_source=wechat&from=timeline",
         "body": rec["body"] + "\n新增一段",
     }
-    assert run.push(again) is None
+    # the same page, changed: a duplicate by URL whose longer body revises the notice
+    revised = run.push(again)
+    assert revised is not None and revised["revision"] == 2 and revised["body"] == again["body"]
+    assert run.push(again) is None  # the very same copy again changes nothing
+    assert run.stat("duplicates/url") == 2
+    assert run.stat("dataset/revised") == 1
+
+
+def test_without_dataset_copies_are_only_dropped(tmp_path):
+    rec = _records()["other"]
+    run = Run(_crawler(tmp_path, GAZETTE_DATASET_DIR="off"))
+    first = run.push(rec)
+    assert first is not None and "revision" not in first
+    assert (
+        run.push({**rec, "url": rec["url"] + "?from=timeline", "body": rec["body"] + "\n新增"})
+        is None
+    )
     assert run.stat("duplicates/url") == 1
+    assert not (tmp_path / "dataset").exists()
+
+
+def test_a_better_copy_revises_the_notice_and_a_worse_one_is_dropped(tmp_path):
+    """The seed's case: the first copy has no 文号 and a mask; a later copy has both right."""
+    rec = _records()["official"]
+    masked = {
+        **rec,
+        "url": "http://repost.example.com/a/1.html",
+        "site": "repost.example.com",
+        "doc_number": None,
+        "doc_number_raw": None,
+        "title": rec["title"][:4] + "***" + rec["title"][7:],
+        "masked": True,
+        "attachments": [],
+    }
+    run = Run(_crawler(tmp_path))
+    first = run.push(masked)
+    assert first["revision"] == 1 and first["doc_number"] is None and first["masked"]
+    better = run.push(rec)
+    assert better is not None and better["id"] == first["id"] and better["revision"] == 2
+    assert better["doc_number"] == rec["doc_number"] and not better["masked"]
+    worse = {**masked, "url": "http://repost.example.com/a/2.html"}
+    assert run.push(worse) is None  # a source more, the record unchanged
+    assert run.stat("exported") == 2 and run.stat("dataset/revised") == 1
+    for stage in run.stages:
+        if isinstance(stage, DedupPipeline):
+            stage.feed.close()
+    lines = (tmp_path / "dataset" / "notices.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["doc_number"] == rec["doc_number"] and record["revision"] == 2
+    assert [s["url"] for s in record["sources"]] == [
+        masked["url"],
+        rec["url"],
+        worse["url"],
+    ] or len(record["sources"]) == 3
 
 
 def test_ids_are_stable_across_runs_and_after_reset(tmp_path):

@@ -2,9 +2,12 @@
 
 Each record passing this stage is a notice not seen in any earlier run or
 earlier in this run; it gets its stable ``id`` and goes on to the export.
-A copy of a known notice is dropped as ``gazette/duplicates/<kind>``
-(``url``, ``docno``, ``body``, ``near``) after being recorded as another source of
-that ``id``. See :mod:`gazette.dedup` for the rules.
+A copy of a known notice is counted as ``gazette/duplicates/<kind>``
+(``url``, ``docno``, ``body``, ``near``) and recorded as another source of
+that ``id``; it is dropped, unless it changed its notice's best record in the
+dataset (:mod:`gazette.dataset.feed`): then the notice's new record (same
+``id``, higher ``revision``) goes to the export, which is so a change feed.
+See :mod:`gazette.dedup` for the rules.
 
 A new notice is stored *pending* in the state's run and committed before its
 line can reach a file: by the gazette exporter, before each batch of lines it
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from gazette.dataset.feed import ChangeFeed
 from gazette.dedup import BodyPrints, Deduplicator
 from gazette.hashing import START_AFTER, HashingWorker, helper_wanted
 from gazette.items import complete
@@ -42,12 +46,14 @@ class DedupPipeline:
         dedup: Deduplicator,
         helper: bool = False,
         helper_after: int = START_AFTER,
+        feed: ChangeFeed | None = None,
     ) -> None:
         self.crawler = crawler
         self.dedup = dedup
         self.state = dedup.state
         self.hashing = HashingWorker(dedup.hasher, helper_after) if helper else None
         self._helper = self.hashing  # closed at the end, even after a failure
+        self.feed = feed
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -57,6 +63,7 @@ class DedupPipeline:
             Deduplicator(get_state(crawler)),
             helper_wanted(settings.get("GAZETTE_HASHING_HELPER")),
             settings.getint("GAZETTE_HASHING_AFTER", START_AFTER),
+            ChangeFeed.from_crawler(crawler),
         )
 
     def process_item(self, item: Any) -> Any:
@@ -85,11 +92,20 @@ class DedupPipeline:
         return self._decide(record, prints)
 
     async def close_spider(self) -> None:
-        if self._helper is not None:
-            await self._helper.close()
+        try:
+            if self._helper is not None:
+                await self._helper.close()
+        finally:
+            if self.feed is not None:
+                self.feed.close()  # the dataset's files brought up to date
 
     def _decide(self, record: dict[str, Any], prints: BodyPrints | None) -> dict[str, Any]:
         verdict = self.dedup.check(record, prints)
+        if verdict.duplicate and self.feed is not None:
+            revised = self.feed.copy(record, verdict.id, self.state.run)
+            if revised is not None:  # a better copy: its notice's new record goes out
+                self.crawler.stats.inc_value(f"gazette/duplicates/{verdict.kind}")
+                return revised
         if verdict.duplicate:
             exc = drop(
                 self.crawler,
@@ -105,4 +121,6 @@ class DedupPipeline:
         if recorder is None or recorder.commit_each_notice():
             self.state.commit()
         record["id"] = verdict.id
+        if self.feed is not None:
+            return self.feed.new(record, self.state.run)
         return record
