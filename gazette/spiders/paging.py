@@ -36,7 +36,9 @@ them, whether it paginates with :class:`~gazette.spiders.base.NoticeSpider`'s
   ``PickleFifoDiskQueue``, in a temporary directory removed at close) and fed back
   ``GAZETTE_FRONTIER_BATCH`` at a time (default 200) whenever the scheduler runs
   empty, so the crawl drains them at its own pace and ends only once they are done.
-  List requests are never parked, so paging goes on meanwhile. Off when ``JOBDIR``
+  List requests are never parked, so paging goes on meanwhile. Start requests need
+  no parking: Scrapy pulls ``start()`` only as the downloader has room (the urls
+  spider with a 300-line ``urls_file`` never had more than one request scheduled). Off when ``JOBDIR``
   is set (the scheduler's own disk queues hold the requests then) and with a
   scheduler other than Scrapy's (Redis holds them). Counted: ``gazette/frontier/
   parked``, ``…/released``, ``…/max_parked``; requests that cannot be serialised go
