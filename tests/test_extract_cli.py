@@ -274,3 +274,37 @@ def test_gkmlpt_config_detail_page_extracts_a_body(capsys):
     assert "公告期限" in rec["body"]
     assert rec["issuer"] == "肇庆市生态环境局"
     assert rec["is_notice"] is True
+
+
+# -- the output is valid against the documented schema (DATA_FORMAT.md) -----------------
+
+
+def test_output_validates_against_the_schema_notices_and_non_notices(tmp_path, capsys):
+    import jsonschema
+
+    from gazette.dataset.schema import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    odd = tmp_path / "odd.html"
+    odd.write_bytes(bytes(range(256)) * 4)
+    pages = sorted(FIXTURES.glob("*.html")) + [odd]
+    rc, out, err = run(capsys, "extract", *pages)
+    assert rc == 0, err
+    got = records(out)
+    assert len(got) == len(pages)
+    assert any(r["is_notice"] is False and r["title"] is None for r in got)  # NEWS, odd
+    for record in got:
+        errors = [e.message for e in validator.iter_errors(record)]
+        assert not errors, (record["source_path"], errors)
+
+
+def test_schema_still_requires_a_title_of_a_notice():
+    import jsonschema
+
+    from gazette.dataset.schema import json_schema
+    from gazette.items import complete
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    record = complete({"title": None, "body": "正文", "is_notice": True, "masked": False})
+    assert not validator.is_valid(record)
+    assert validator.is_valid({**record, "title": "关于X的通知"})

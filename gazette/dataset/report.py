@@ -136,7 +136,7 @@ def _table(headers: list[str], rows: list[list[Any]], bars: int | None = None) -
         for i, value in enumerate(row):
             if isinstance(value, int):
                 bar = ""
-                if i == bars and top:
+                if i == bars and top and value:
                     bar = f' <span class="bar" style="width:{max(1, 120 * value // top)}px"></span>'
                 cells.append(f'<td class="n">{value}{bar}</td>')
             else:
