@@ -8,7 +8,8 @@ in subprocesses with the project's settings (issue 17, points 3 and 5):
 
 * **soft 404**: a 3-page list whose server answers every ``index_N.html`` past the
   end with the last page and a 下一页 link: list pages requested per spider (the
-  issue measured 3,143 in 30 s for gov_cn; now 3 + ``GAZETTE_LIST_PATIENCE``);
+  issue measured 3,143 in 30 s for gov_cn; now 3 + ``GAZETTE_LIST_PATIENCE``); and
+  the same list paged by a script claiming 500 pages (``GAZETTE_LIST_WINDOW``);
 * **next links only**: a 30-page list reached by 下一页 only, site spider with its
   ``DEPTH_LIMIT`` of 4: list pages requested and notices exported (was 5 and 20);
 * **100,000 links**: one list page with that many detail links; the crawl stops
@@ -17,10 +18,13 @@ in subprocesses with the project's settings (issue 17, points 3 and 5):
   (default settings), off (``GAZETTE_FRONTIER_SCHEDULED=0``) and off with
   ``JOBDIR`` (Scrapy's disk queues).
 
-Figures (2026-12, 2 CPUs, server and crawl on one box, Scrapy 2.19, one run):
+Figures (2026-12, 2 CPUs, server and crawl on one box, Scrapy 2.19; two runs of the
+memory figures agreed within 3 MB):
 
 ===================================  ===============================================
-soft 404, list pages requested       site 5, gov_cn 5, pingtan 5 (3 real + patience 2)
+soft 404, list pages requested       site 5, gov_cn 5, pingtan 5, fujian_trs 5
+                                     (3 real + patience 2)
+same, createPageHTML(500) paging     site 8 (3 real + 2 + what was on its way)
 next links only (30 pages x 5)       30 list pages, 150 of 150 notices exported
 100,000 links, 500 details crawled   frontier on (default) 264 MB (97,984 parked,
                                      2,021 scheduled); frontier off 520 MB (100,005
@@ -117,11 +121,19 @@ def main(argv: list[str] | None = None) -> int:
     with serving_lists(lists, timeout=60) as server:
         if "soft404" in shapes:
             print("\nsoft-404 list (3 real pages, every index_N.html answers)")
-            for spider in ("site", "gov_cn", "pingtan"):
-                before = server.list_hits("soft404")
-                stats = crawl(server, "soft404", workdir, f"soft404-{spider}", spider)
+            for kind, spider in (
+                ("soft404", "site"),
+                ("soft404", "gov_cn"),
+                ("soft404", "pingtan"),
+                ("soft404", "fujian_trs"),
+                ("softjs", "site"),
+            ):
+                before = server.list_hits(kind)
+                stats = crawl(server, kind, workdir, f"{kind}-{spider}", spider)
+                how = "createPageHTML(500)" if kind == "softjs" else "下一页"
                 print(
-                    f"  {spider:<8} list pages requested {server.list_hits('soft404') - before:>4}"
+                    f"  {spider:<10} {how:<19} list pages requested "
+                    f"{server.list_hits(kind) - before:>4}"
                     f"  lists ended barren {stats.get('gazette/pagination/lists_ended_barren', 0)}"
                     f"  records {stats['_records']}  ({stats['_seconds']:.1f} s)",
                     flush=True,

@@ -82,6 +82,7 @@ SPIDER_MIDDLEWARES_BASE = {
 }
 GAZETTE_LIST_PATIENCE = 2  # list pages in a row without a new detail link that end a list
 GAZETTE_MAX_LIST_PAGES = 1000  # list pages per start URL (0: no ceiling)
+GAZETTE_LIST_WINDOW = 4  # next pages of one list requested at once
 GAZETTE_FRONTIER_SCHEDULED = 2000  # requests scheduled before more wait on disk (0: off)
 GAZETTE_FRONTIER_BATCH = 200  # parked requests fed back each time the scheduler runs empty
 

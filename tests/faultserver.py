@@ -869,7 +869,13 @@ __all__ = [
 # gov.cn list fixtures of ``tests/fixtures``.
 
 #: ids of the notices of each paging list start here (disjoint ranges, one per list)
-PAGING_ID_BASE = {"soft404": 0, "nextonly": 10_000, "huge": 100_000, "api": 900_000}
+PAGING_ID_BASE = {
+    "soft404": 0,
+    "softjs": 20_000,
+    "nextonly": 10_000,
+    "huge": 100_000,
+    "api": 900_000,
+}
 
 
 class PagingSite:
@@ -879,6 +885,8 @@ class PagingSite:
       notices; every ``index_N.html`` past the last answers 200 with the last page's
       entries and a 下一页 link to ``index_{N+1}.html`` (the soft 404 that pages a
       crawler forever);
+    * ``/paging/softjs/index.html``: the same soft 404, paged by a script that claims
+      500 pages (``createPageHTML(500, …)``) instead of a 下一页 link;
     * ``/paging/nextonly/index.html``: ``nextonly_pages`` pages linked by 下一页 only
       (no page count, no numbered links);
     * ``/paging/huge/index.html``: one list page with ``huge_links`` detail links;
@@ -952,8 +960,10 @@ class PagingSite:
             for n in self.list_notices(kind, shown)
         ]
         nxt = ""
-        if kind == "soft404" or page < last:
+        if kind == "soft404" or (kind == "nextonly" and page < last):
             nxt = f'<a href="index_{page + 1}.html">下一页</a>'
+        if kind == "softjs":
+            nxt = f'<script>createPageHTML(500, {page}, "index", "html");</script>'
         return self._page("通知公告", rows, nxt)
 
     def api_page(self, page: int) -> bytes:
@@ -1016,7 +1026,7 @@ class PagingServer(FaultServer):
             return
         kind = path.split("/")[2]
         name = path.rsplit("/", 1)[1]
-        if kind in ("soft404", "nextonly", "huge") and name.startswith("index"):
+        if kind in ("soft404", "softjs", "nextonly", "huge") and name.startswith("index"):
             stem = name[len("index") :].split(".")[0]
             page = int(stem[1:]) if stem.startswith("_") and stem[1:].isdigit() else 0
             last = self.lists.nextonly_pages - 1 if kind == "nextonly" else None

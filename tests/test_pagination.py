@@ -120,8 +120,9 @@ def test_barren_pages_end_the_list_after_the_patience() -> None:
         out.append(_page(f"{base}index_{n + 1}.html"))
         followed += [r.url for r in _run(mw, resp, out) if r.meta.get("gazette_list")]
     # page 0 has details, page 1 is the first barren one (patience 2: followed), page 2 ends
+    # the list; page 3 (already on its way) adds nothing
     assert followed == [f"{base}index_1.html", f"{base}index_2.html"]
-    assert stats.get_value("gazette/pagination/barren_pages") == 3
+    assert stats.get_value("gazette/pagination/barren_pages") == 2
     assert stats.get_value("gazette/pagination/lists_ended_barren") == 1
     assert stats.get_value("gazette/pagination/pages_not_followed") == 2
 
@@ -129,7 +130,7 @@ def test_barren_pages_end_the_list_after_the_patience() -> None:
 def test_a_page_with_new_details_resets_the_streak() -> None:
     mw, stats = _mw(GAZETTE_LIST_PATIENCE=2)
     base = "http://a.gov.cn/tzgg/"
-    meta = {"gazette_list_id": base, "gazette_origin": base}
+    meta = {"gazette_list_id": base, "gazette_origin": base, "gazette_page_hop": True}
     followed = 0
     for n, details in enumerate([0, 1, 0, 1, 0]):
         resp = _list_response(f"{base}index_{n}.html", **meta)
@@ -137,6 +138,50 @@ def test_a_page_with_new_details_resets_the_streak() -> None:
         followed += sum(1 for r in _run(mw, resp, out) if r.meta.get("gazette_list"))
     assert followed == 5
     assert not stats.get_value("gazette/pagination/lists_ended_barren")
+
+
+def test_script_page_count_goes_out_a_window_at_a_time() -> None:
+    """``createPageHTML(500, …)`` on a soft-404 list: 500 next pages at once from the
+    first page; they go out 4 at a time, and the patience ends the list early."""
+    mw, stats = _mw(GAZETTE_LIST_PATIENCE=2, GAZETTE_LIST_WINDOW=4)
+    base = "http://a.gov.cn/tzgg/"
+    first = _list_response(f"{base}index.html")
+    out = [_detail(f"{base}t20240101_1.htm")] + [
+        _page(f"{base}index_{n}.html") for n in range(1, 500)
+    ]
+    sent = [r for r in _run(mw, first, out) if r.meta.get("gazette_list")]
+    assert [r.url for r in sent] == [f"{base}index_{n}.html" for n in range(1, 5)]
+    requested = len(sent) + 1
+    while sent:  # every page past the first repeats it: no new detail link
+        request = sent.pop(0)
+        resp = _list_response(request.url, **{k: v for k, v in request.meta.items()})
+        more = [r for r in _run(mw, resp, []) if r.meta.get("gazette_list")]
+        requested += len(more)
+        sent += more
+    assert requested == 1 + 4 + 1  # the first window, then one more before the 2nd barren page
+    assert stats.get_value("gazette/pagination/lists_ended_barren") == 1
+    assert stats.get_value("gazette/pagination/pages_not_followed") == 499 - 5
+
+
+def test_waiting_pages_go_out_when_the_crawl_is_idle() -> None:
+    """A next page whose download failed never comes back: the idle crawl sends the rest."""
+    from types import SimpleNamespace
+
+    from scrapy.exceptions import DontCloseSpider
+
+    mw, _ = _mw(GAZETTE_LIST_WINDOW=2)
+    crawled: list[Request] = []
+    mw.crawler.engine = SimpleNamespace(crawl=crawled.append)
+    base = "http://a.gov.cn/tzgg/"
+    out = [_detail(f"{base}t20240101_1.htm")] + [_page(f"{base}index_{n}.html") for n in (1, 2, 3)]
+    sent = [
+        r for r in _run(mw, _list_response(f"{base}index.html"), out) if r.meta.get("gazette_list")
+    ]
+    assert len(sent) == 2  # both fail (no response ever comes back)
+    with pytest.raises(DontCloseSpider):
+        mw.spider_idle(None)
+    assert [r.url for r in crawled] == [f"{base}index_3.html"]
+    mw.spider_idle(None)  # nothing waits any more: the crawl may close
 
 
 def test_repeated_json_api_page_ends_the_list() -> None:
@@ -249,7 +294,7 @@ def _all_exported(
     assert got == sorted(n.path for n in lists.expected(kind))
 
 
-@pytest.mark.parametrize("spider", ["site", "gov_cn", "pingtan"])
+@pytest.mark.parametrize("spider", ["site", "gov_cn", "pingtan", "fujian_trs"])
 def test_soft_404_list_ends_on_its_own(spider: str, tmp_path: Path) -> None:
     lists = PagingSite(soft404_pages=3, per_page=5)
     with serving_lists(lists) as server:
@@ -263,6 +308,24 @@ def test_soft_404_list_ends_on_its_own(spider: str, tmp_path: Path) -> None:
     assert stats.get("gazette/pagination/lists_ended_barren") == 1
     # (the site spider also meets barren pages of other lists: the detail pages' nav links)
     assert stats.get("gazette/pagination/barren_pages", 0) >= 2
+
+
+@pytest.mark.parametrize("spider", ["site", "fujian_trs"])
+def test_soft_404_list_with_a_lying_script_count(spider: str, tmp_path: Path) -> None:
+    """``createPageHTML(500, …)`` on every page of a 3-page list whose server answers any
+    ``index_N.html``: the pages go out a window at a time and the patience ends them."""
+    lists = PagingSite(soft404_pages=3, per_page=5)
+    with serving_lists(lists) as server:
+        records, stats, _ = run_crawl(
+            lists.start_url(server.base, "softjs"), tmp_path, spider, timeout=90, spider=spider
+        )
+        list_pages = server.list_hits("softjs")
+    assert stats.get("finish_reason") == "finished"
+    # 3 real pages, 2 barren ones, and what was already on its way (window 4): not 500
+    assert 5 <= list_pages <= 3 + 2 + 4
+    _all_exported(records, stats, "softjs", lists)
+    assert stats.get("gazette/pagination/lists_ended_barren") == 1
+    assert stats.get("gazette/pagination/pages_not_followed", 0) >= 499 - 9
 
 
 @pytest.mark.parametrize("spider", ["pingtan", "gd_gkmlpt"])
