@@ -65,6 +65,8 @@ class Notice(scrapy.Item):
     # only on a page that was not read whole: "lines"/"text"/"nodes" (past the page budget
     # of gazette.text.page) or "depth" (nesting past the parser's limit)
     cut = scrapy.Field()
+    # 有效性 as the page's metadata table prints it (有效, 失效, 已废止 ...), only when printed
+    validity = scrapy.Field()
 
 
 def complete(record: dict[str, Any]) -> dict[str, Any]:

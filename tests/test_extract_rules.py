@@ -570,3 +570,9 @@ def test_statistics_communique_with_its_offices_under_the_title_is_a_document():
     assert r["date"] == "2024-03-01"
     assert r["body"].startswith("2023年，面对复杂严峻的外部环境")
     assert r["body"].endswith("经济结构持续优化。")
+
+
+def test_validity_printed_in_the_metadata_table_is_kept():
+    r = extract(info="<table><tr><td>有效性：</td><td>失效</td></tr></table>")
+    assert r["validity"] == "失效"
+    assert "validity" not in extract()

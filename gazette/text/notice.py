@@ -504,6 +504,9 @@ def analyse(page: Page) -> dict[str, Any]:
     out["index_number"] = f_index.value if f_index else None
     f_topic = first(fields, "topic")
     out["topic"] = f_topic.value if f_topic and f_topic.value not in EMPTY_VALUES else None
+    f_validity = first(fields, "validity")  # 有效性, where the page prints it
+    if f_validity and f_validity.value not in EMPTY_VALUES and len(f_validity.value) <= 20:
+        out["validity"] = f_validity.value
 
     # -- attachments
     atts: list[dict[str, str]] = []
