@@ -5,6 +5,7 @@
     gazette compact EXPORT.jsonl... -o notices.jsonl
     gazette dataset [EXPORT...] [--report report.html]
     gazette schema
+    gazette health [SUMMARY_DIR...] [--spider NAME]... [--max-age HOURS]
 
 ``extract`` runs the very path the spiders use (:func:`gazette.extract.extract_html`)
 and writes one JSON record per input page, in input order, UTF-8.
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("compact", help="one record per notice id from export files", add_help=False)
     sub.add_parser("dataset", help="bring data/dataset up to date, profile it", add_help=False)
     sub.add_parser("schema", help="print the JSON Schema of a record", add_help=False)
+    sub.add_parser("health", help="when each spider last ran well (exit 1: stale)", add_help=False)
     return p
 
 
@@ -119,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gazette.compact import main as compact_main
 
         return compact_main(argv[1:])
+    if argv and argv[0] == "health":
+        from gazette.health import main as health_main
+
+        return health_main(argv[1:])
     if argv and argv[0] in ("dataset", "schema"):
         from gazette.dataset import cli as dataset_cli
 

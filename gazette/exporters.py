@@ -25,6 +25,25 @@ notices exported. A notice whose line never reached the file stays pending
 and is rolled back by the next run. Because of that commit the dedup stage
 need not commit each new notice itself when every feed uses this exporter:
 one commit per batch instead of one per notice.
+
+**Exported means written.** A batch's ids are reported only once its lines are
+written, flushed and (``GAZETTE_EXPORT_FSYNC``, on by default) ``fsync``-ed.
+A write that fails (folder not writable, disk full, file size limit) stops
+this exporter for the rest of the run: the ids of the failed batch and of
+every later item are never reported, so their notices stay *pending* and the
+next run rolls them back and exports them again (their pages are fetched
+again; a partial line the failed write left is cut by that run). The failure
+is logged once as an ERROR naming the file, counted
+(``gazette/export/failed``, ``gazette/export/lines_not_written``) and the
+crawl closes with the reason ``export_failed`` (a failed monitor, exit 3).
+:func:`export_failed` does the same for a feed file that could not even be
+opened (see :class:`gazette.state._Recorder`).
+
+Hooks for other consumers (the dataset of issue 13 and the like): the
+recorder's :meth:`gazette.state._Recorder.exported` (ids whose lines are
+durably written) is the one place a notice becomes exported; a consumer that
+needs "notices really written" should hook there (or read the export file),
+never ``item_scraped``, which also fires for lines still buffered.
 """
 
 from __future__ import annotations
@@ -90,6 +109,9 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
         self._lines: list[bytes] = []  # lines not yet written
         self._oldest = 0.0  # monotonic time of the oldest line in _lines
         self._written: list[str] = []  # ids in _lines (reported once flushed)
+        self.fsync = True  # fsync after each flushed batch (GAZETTE_EXPORT_FSYNC)
+        #: why writing failed ("path: reason"), None while it works
+        self.failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, file: Any, **kwargs: Any) -> FlushingJsonLinesItemExporter:
@@ -102,6 +124,7 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
             **kwargs,
         )
         exporter.crawler = crawler
+        exporter.fsync = settings.getbool("GAZETTE_EXPORT_FSYNC", True)
         return exporter
 
     def _attach(self) -> None:
@@ -125,6 +148,9 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     def export_item(self, item: Any) -> None:
         if not self._attached:
             self._attach()
+        if self.failed is not None:
+            self._not_written(1)  # the notice stays pending: the next run exports it
+            return
         if type(item) is dict and self.fields_to_export is None:
             fields = item  # a plain dict has no field serializers: nothing to convert
         else:
@@ -145,29 +171,95 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
         return bool(self._lines) and time.monotonic() - self._oldest >= self.flush_seconds
 
     def flush(self) -> None:
-        """Commit the state, write the buffered lines, flush, report their ids."""
-        if self._lines:
-            if self._state is not None:
-                self._state.commit()  # the notices of these lines are durable first
-            lines, self._lines = self._lines, []
-            self.file.write(b"".join(lines))
-        if self._gzip is not None:
-            self._gzip.flush(zlib.Z_SYNC_FLUSH)  # also flushes the target file
-        else:
-            flush = getattr(self.file, "flush", None)
-            if flush is not None:
-                flush()
+        """Commit the state, write the buffered lines, flush (and fsync), report their ids.
+
+        A failed write reports nothing (see the module doc) and stops the crawl."""
+        if self.failed is not None:
+            return
+        lines: list[bytes] = []
+        try:
+            if self._lines:
+                if self._state is not None:
+                    self._state.commit()  # the notices of these lines are durable first
+                lines, self._lines = self._lines, []
+                self.file.write(b"".join(lines))
+            if self._gzip is not None:
+                self._gzip.flush(zlib.Z_SYNC_FLUSH)  # also flushes the target file
+            else:
+                flush = getattr(self.file, "flush", None)
+                if flush is not None:
+                    flush()
+            if lines and self.fsync:
+                self._fsync()
+        except OSError as exc:
+            self._fail(exc, len(lines) or len(self._lines))
+            return
         if self._written:
             written, self._written = self._written, []
             if self._recorder is not None:
                 self._recorder.exported(written)
 
+    def _fsync(self) -> None:
+        try:
+            fileno = self._target.fileno()
+        except (AttributeError, OSError, ValueError):
+            return  # not a real file (tests, remote storages' temp objects)
+        os.fsync(fileno)
+
+    def _not_written(self, n: int) -> None:
+        stats = getattr(self.crawler, "stats", None)
+        if stats is not None and n:
+            stats.inc_value("gazette/export/lines_not_written", n)
+
+    def _fail(self, exc: OSError, lines: int) -> None:
+        """A write failed: report none of the buffered ids, stop writing, stop the crawl."""
+        path = _local_path(self.crawler, self) if self.crawler is not None else None
+        where = path or getattr(self._target, "name", None) or "the export"
+        self.failed = f"{where}: {exc.strerror or exc}"
+        self._not_written(lines)
+        self._lines, self._written = [], []
+        export_failed(self.crawler, f"could not write the export {self.failed}")
+
     def finish_exporting(self) -> None:
         self.flush()
-        super().finish_exporting()
-        if self._gzip is not None:
-            self._gzip.close()  # writes the trailer; the target is closed by the storage
-            self._gzip = None
+        if self.failed is not None:
+            return  # nothing more is written to a file that failed
+        try:
+            super().finish_exporting()
+            if self._gzip is not None:
+                self._gzip.close()  # writes the trailer; the target is closed by the storage
+                self._gzip = None
+        except OSError as exc:
+            self._fail(exc, 0)
+
+
+def export_failed(crawler: Any, message: str) -> None:
+    """Log ``message`` once (ERROR), count ``gazette/export/failed`` and close the
+    crawl with the reason ``export_failed``: the notices not written stay pending
+    and the next run exports them."""
+    stats = getattr(crawler, "stats", None)
+    if stats is not None:
+        if stats.get_value("gazette/export/failed"):
+            return
+        stats.set_value("gazette/export/failed", 1)
+    logger.error(
+        "%s; the notices not written stay pending and the next run exports them; "
+        "the crawl stops (export_failed)",
+        message,
+    )
+    engine = getattr(crawler, "engine", None)
+    if engine is None or getattr(engine, "spider", None) is None:
+        return
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    async def close() -> None:
+        try:
+            await engine.close_spider_async(reason="export_failed")
+        except RuntimeError:  # already closed
+            pass
+
+    reactor.callLater(0, lambda: deferred_from_coro(close()))  # type: ignore[attr-defined,arg-type]
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:

@@ -25,6 +25,8 @@ _middlewares.update(
         "gazette.faults.FaultStatsMiddleware": 610,
         # page side: decompressed, final 200 responses
         "gazette.faults.PageFaultMiddleware": 560,
+        # next to the downloader: every request made and how it ended (gazette.middlewares)
+        "gazette.middlewares.RequestAccountingMiddleware": 990,
     }
 )
 DOWNLOADER_MIDDLEWARES = _middlewares

@@ -38,7 +38,13 @@ GAZETTE_REDIS_MAX_IDLE_WAIT = 0.0  # 0: an idle worker waits while others are bu
 # -- monitors (spidermon, at spider close) ----------------------------------------
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["gazette.monitors.CrawlMonitorSuite"]
-GAZETTE_MONITOR_MIN_ITEMS = 1
+GAZETTE_MONITOR_MIN_ITEMS = 1  # ... unless the lists held entries the crawl knew (quiet)
+#: coverage is judged over at least this many notices (fewer: not judged)
+GAZETTE_MONITOR_COVERAGE_MIN_NOTICES = 10
+#: a field's share may fall this far below the site's usual share (state history)
+GAZETTE_MONITOR_COVERAGE_MAX_DROP = 0.25
+#: 4xx/5xx answers per answer (robots.txt not counted)
+GAZETTE_MONITOR_MAX_HTTP_ERROR_RATE = 0.2
 #: share of exported notices that must have each field
 GAZETTE_MONITOR_COVERAGE = {"doc_number": 0.3, "issuer": 0.6, "date": 0.6, "body": 0.95}
 #: per spider overrides of GAZETTE_MONITOR_COVERAGE
@@ -61,7 +67,9 @@ GAZETTE_MONITOR_FINISH_REASONS = [
 # -- run summary and progress -----------------------------------------------------
 GAZETTE_SUMMARY = True
 GAZETTE_SUMMARY_PATH = None  # default: <export>.summary.json beside the first local feed
-GAZETTE_SUMMARY_PRINT = True
+# auto: print unless LOG_FILE is set and the run passed (cron mails only failures)
+GAZETTE_SUMMARY_PRINT = "auto"
+GAZETTE_EXPORT_FSYNC = True  # fsync each written batch before its notices count as exported
 GAZETTE_PROGRESS_INTERVAL = 60.0
 
 del _base, _sys

@@ -1055,3 +1055,113 @@ def serving_lists(lists: PagingSite | None = None, **kwargs: Any) -> Iterator[Pa
 
 
 __all__ += ["PAGING_ID_BASE", "PagingServer", "PagingSite", "serving_lists"]
+
+
+# == the operator's night (issues 16 and 17.4) ==============================================
+# A separate block: one small site whose list can be changed between runs (new notices,
+# a changed template with no detail links) on the same port, so that a second run knows
+# the first run's pages; and detail pages that fail in every way a request can (404, a
+# timeout, over DOWNLOAD_MAXSIZE, a gzip-inside-gzip bomb, a brotli bomb), for the
+# summary's accounting of every request. Modelled on a TRS column list and its
+# ``t<date>_<id>.htm`` details, as the pingtan fixtures of ``tests/fixtures``.
+
+
+class OperatorServer(FaultServer):
+    """:class:`FaultServer` plus ``/ops/index.html``: ``ops_notices`` notices, and with
+    ``ops_faults`` five failing details (404, slow, too large, gzip-in-gzip, brotli).
+
+    ``ops_broken = True`` serves the list without any detail link (a changed template).
+    """
+
+    FAULTS = ("http_404", "slow", "too_large", "gzip_in_gzip", "brotli")
+
+    def __init__(self, ops_notices: int = 4, ops_faults: bool = False, **kwargs: Any) -> None:
+        super().__init__(ChaosSite(notices=1, faults=False), **kwargs)
+        self.ops_notices = ops_notices
+        self.ops_faults = ops_faults
+        self.ops_broken = False
+        rng = random.Random(16)
+        # indices past the ChaosSite's own notice: no two notices share a 文号
+        self.ops_pool = [make_notice(100 + i, rng) for i in range(200)]
+        self._ops_bombs: dict[str, bytes] = {}
+
+    def ops_path(self, i: int) -> str:
+        return f"/ops/t20240301_{9100 + i}.htm"
+
+    def ops_fault_path(self, name: str) -> str:
+        return f"/ops/t20240302_{9000 + self.FAULTS.index(name)}.htm"
+
+    def ops_bomb(self, kind: str) -> bytes:
+        """``maxsize * 4`` bytes of spaces, gzip-in-gzip or brotli (a few KiB on the wire)."""
+        if kind not in self._ops_bombs:
+            raw = b" " * (self.maxsize * 4)
+            if kind == "gzip_in_gzip":
+                inner = gzip.compress(raw, compresslevel=9, mtime=0)
+                self._ops_bombs[kind] = gzip.compress(inner, compresslevel=9, mtime=0)
+            else:
+                import brotli
+
+                self._ops_bombs[kind] = brotli.compress(raw, quality=11)
+        return self._ops_bombs[kind]
+
+    def ops_list(self) -> bytes:
+        links = []
+        if not self.ops_broken:
+            links = [
+                f'<li><a href="{self.ops_path(i)}">{self.ops_pool[i].title}</a></li>'
+                for i in range(self.ops_notices)
+            ]
+            if self.ops_faults:
+                links += [
+                    f'<li><a href="{self.ops_fault_path(n)}">通知{n}</a></li>' for n in self.FAULTS
+                ]
+        body = "\n".join(links) or "<p>栏目改版中</p>"
+        return (
+            "<html><head><meta charset='utf-8'><title>通知公告</title></head><body>"
+            f"<ul class='list'>{body}</ul></body></html>"
+        ).encode()
+
+    def route(self, h: _Handler) -> None:
+        path = urlsplit(h.path).path
+        if not path.startswith("/ops/"):
+            super().route(h)
+            return
+        self._hit(path)
+        html = "text/html; charset=utf-8"
+        if path == "/ops/index.html":
+            h.send(200, self.ops_list(), html)
+            return
+        stem = path.rsplit("_", 1)[-1].split(".")[0]
+        number = int(stem) if stem.isdigit() else -1
+        if 9100 <= number < 9100 + len(self.ops_pool):
+            notice = self.ops_pool[number - 9100]
+            page = notice_html(notice)
+            nav = page.find('<div class="nav">')
+            if nav >= 0:  # no links to the ChaosSite behind (home, its list)
+                page = page[:nav] + page[page.index("</div>", nav) + len("</div>") :]
+            h.send(200, page.encode("utf-8"), html)
+            return
+        fault = self.FAULTS[number - 9000] if 9000 <= number < 9000 + len(self.FAULTS) else None
+        if fault == "slow":
+            self.stop_event.wait(self.slow_s)
+            h.send(200, b"<html><body>late</body></html>", html)
+        elif fault == "too_large":
+            h.send(200, b"x" * 1024, html, length=self.maxsize * 2)
+        elif fault == "gzip_in_gzip":
+            h.send(200, self.ops_bomb(fault), html, headers={"Content-Encoding": "gzip, gzip"})
+        elif fault == "brotli":
+            h.send(200, self.ops_bomb(fault), html, headers={"Content-Encoding": "br"})
+        else:
+            h.send(404, b"<html><body>404</body></html>", html)
+
+
+@contextlib.contextmanager
+def serving_operator(**kwargs: Any) -> Iterator[OperatorServer]:
+    server = OperatorServer(**kwargs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+__all__ += ["OperatorServer", "serving_operator"]

@@ -263,17 +263,32 @@ def test_ended_and_gzip_files_are_not_cut(tmp_path):
     one = tmp_path / "one.jsonl"
     one.write_bytes(b'{"id": "a", "ti')  # no whole line at all
     assert cut_partial_tail(str(one)) == 15 and one.read_bytes() == b""
-    # a run that ended cleanly closed its file: left as it is
+    # a run that ended with a pending notice had a write fail (disk full…): a partial
+    # last line it left is cut too, and the notice rolled back (issue 16)
     path, feed = tmp_path / "s.sqlite3", tmp_path / "run0.jsonl"
     s = SQLiteState(path)
     s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("w"))
+    s.mark_exported("w")
     s.add_notice(NoticeInfo("x"))  # pending at the end: the run stays, ended
-    feed.write_bytes(b'{"id": "x"}')
+    feed.write_bytes(b'{"id": "w"}\n{"id": "x", "ti')
     s.end_run()
     s.close()
     s = SQLiteState(path)
     s.begin_run()
-    assert s.last_reconciled.cut == 0 and feed.read_bytes() == b'{"id": "x"}'
+    done = s.last_reconciled
+    assert (done.cut, done.rolled_back) == (1, 1) and feed.read_bytes() == b'{"id": "w"}\n'
+    assert s.has_notice("w") and not s.has_notice("x")
+    s.close()
+    # a whole file is never touched
+    s = SQLiteState(path)
+    s.begin_run([str(feed)])
+    s.add_notice(NoticeInfo("y"))
+    s.end_run()
+    s.close()
+    s = SQLiteState(path)
+    s.begin_run()
+    assert s.last_reconciled.cut == 0 and feed.read_bytes() == b'{"id": "w"}\n'
     s.close()
 
 

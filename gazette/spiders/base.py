@@ -259,6 +259,54 @@ def host_of(url: str) -> str:
     return host
 
 
+def check_arguments(spidercls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Check ``-a`` arguments before a crawl starts; → them, or ``ValueError``
+    with one line: an unknown name (with the known ones), a malformed value
+    (``since`` not ``YYYY-MM-DD``, a number that is not one…), no start URL.
+
+    The known names are the keyword parameters of every ``__init__`` of the
+    spider's classes, plus names starting with ``_`` (scrapyd's ``_job``).
+
+    >>> from gazette.spiders.site import SiteSpider
+    >>> check_arguments(SiteSpider, {"start_url": "http://a/", "since": "2024-01-01"})
+    {'start_url': 'http://a/', 'since': '2024-01-01'}
+    >>> check_arguments(SiteSpider, {"start_url": "http://a/", "sinse": "2024-01-01"})
+    Traceback (most recent call last):
+    ValueError: unknown argument -a sinse= (known: max_notices, max_pages, since, start_url, start_urls)
+    >>> check_arguments(SiteSpider, {"start_url": "http://a/", "since": "2024/01/01"})
+    Traceback (most recent call last):
+    ValueError: -a since= expects YYYY-MM-DD, got '2024/01/01'
+    >>> check_arguments(SiteSpider, {})
+    Traceback (most recent call last):
+    ValueError: needs -a start_url=URL (or start_urls=URL,URL)
+    """
+    import inspect
+
+    known: set[str] = set()
+    for klass in spidercls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass in (scrapy.Spider, object):
+            continue
+        for param in inspect.signature(init).parameters.values():
+            if param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD):
+                known.add(param.name)
+    known.discard("self")
+    unknown = sorted(k for k in kwargs if k not in known and not k.startswith("_"))
+    if unknown:
+        raise ValueError(f"unknown argument -a {unknown[0]}= (known: {', '.join(sorted(known))})")
+    try:
+        spider = spidercls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    if not list(getattr(spider, "start_urls", None) or []) and not getattr(
+        spider, "given_urls", None
+    ):
+        if "urls" in known:
+            raise ValueError("needs -a urls=URL,URL or -a urls_file=FILE")
+        raise ValueError("needs -a start_url=URL (or start_urls=URL,URL)")
+    return dict(kwargs)
+
+
 class NoticeSpider(scrapy.Spider):
     """Base class: list pages and their pagination → detail pages → Notice items.
 
@@ -308,6 +356,14 @@ class NoticeSpider(scrapy.Spider):
         self._seen_lists: set[str] = set()
         self._seen_details: set[str] = set()
         self._api_page_size = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        """Arguments checked first (:func:`check_arguments`), kept as ``arguments``."""
+        arguments = check_arguments(cls, kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.arguments = arguments  # type: ignore[attr-defined]
+        return spider
 
     # -- hosts -------------------------------------------------------------------
     @property

@@ -208,12 +208,34 @@ class _Recorder:
 
     # -- signals -------------------------------------------------------------
 
+    def _feeds_written(self) -> bool:
+        """True when the feed exporters (connected before us) wrote the item: no
+        feed at all, or every feed slot has its file open. A slot whose file
+        could not be opened (a folder not writable…) wrote nothing."""
+        if self._feeds is None:
+            self.commit_each_notice()  # looks the FeedExporter up
+        if self._feeds is False:
+            return True
+        return all(
+            getattr(slot, "_fileloaded", True) and getattr(slot, "exporter", None) is not None
+            for slot in self._feeds.slots
+        )
+
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if self.closed:
             return
         nid = item.get("id") if hasattr(item, "get") else None
         if nid and not self.exporters:
             # no gazette exporter: the feed exporters (connected first) have had the item
+            if not self._feeds_written():
+                # never written: the notice stays pending, the next run exports it
+                from gazette.exporters import export_failed
+
+                self.crawler.stats.inc_value("gazette/export/lines_not_written")
+                export_failed(self.crawler, "the export file could not be opened")
+                record_detail(self.state, response, str(nid))
+                self._commit_batch()
+                return
             self.state.mark_exported(str(nid))
         record_detail(self.state, response, str(nid) if nid else None)
         self._commit_batch()
@@ -248,6 +270,8 @@ class _Recorder:
                     except (OSError, ValueError) as exc:  # a file already closed
                         logger.debug("gazette exporter flush at close: %s", exc)
             self.closed = True
+            if any(getattr(e, "failed", None) for e in self.exporters):
+                self.state.commit()  # the notices not written stay pending
             for key, value in self.state.stats().items():
                 self.crawler.stats.set_value(f"gazette/state/{key}", value)
         finally:

@@ -122,7 +122,8 @@ class State(ABC):
         found, it is marked exported; not found, it is rolled back with its
         keys, LSH bands, sources and the seen-detail rows that depend on it.
         Runs of a live process (another crawl on the same state) are left.
-        A killed run's plain export files lose a partial last line
+        The plain export files of a run left with pending notices (killed, or
+        whose write failed) lose a partial last line
         (:func:`gazette.state.runs.cut_partial_tail`), unless a live run
         also writes them.
         """
@@ -138,10 +139,10 @@ class State(ABC):
                 continue
             over.append(info)
         for info in over:
-            if not info.ended:  # killed: its last write may have been cut
-                for path in info.exports:
-                    if path not in busy and cut_partial_tail(path):
-                        done.cut += 1
+            # killed, or ended after a failed write: its last line may be partial
+            for path in info.exports:
+                if path not in busy and cut_partial_tail(path):
+                    done.cut += 1
             pending = self._pending(info.id)
             found = find_ids(info.exports, pending) if pending else set()
             lost = [i for i in pending if i not in found]

@@ -124,6 +124,31 @@ class SQLiteState(State):
         self.location = str(path)
         if self.location != ":memory:":
             Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+            if reset:
+                self._move_aside_if_damaged()
+        try:
+            self._open(reset)
+        except sqlite3.DatabaseError as exc:
+            from gazette.state.check import StateProblem, check_sqlite
+
+            problem = check_sqlite(self.location) if self.location != ":memory:" else None
+            raise StateProblem(problem or f"state {self.location}: {exc}") from None
+
+    def _move_aside_if_damaged(self) -> None:
+        """``GAZETTE_STATE_RESET=1`` on a damaged file: keep it as ``*.damaged-<time>``
+        (never deleted) and start a new one."""
+        from gazette.state.check import check_sqlite
+
+        problem = check_sqlite(self.location)
+        if problem is None or " is damaged " not in problem:
+            return
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.location + suffix):
+                os.replace(self.location + suffix, f"{self.location}.damaged-{stamp}{suffix}")
+        logger.warning("%s was damaged: moved aside to %s.damaged-%s", self, self.location, stamp)
+
+    def _open(self, reset: bool) -> None:
         self.db = sqlite3.connect(
             self.location, isolation_level="DEFERRED", check_same_thread=False
         )
