@@ -4,6 +4,7 @@ entry point included) and optionally deploy it with scrapyd-client.
 
     python deploy/build_egg.py                      # -> dist/gazette-<version>.egg
     python deploy/build_egg.py --deploy default     # build, then scrapyd-deploy --egg
+                                                    # (found beside this Python: the venv)
 
 Why not plain ``scrapyd-deploy``: without a ``setup.py`` it writes a generic one
 (``find_packages()``, no package data) into the project, and the egg lacks
@@ -78,6 +79,15 @@ def build(output_dir: Path, version: str | None = None) -> Path:
     return target
 
 
+def scrapyd_deploy() -> str | None:
+    """scrapyd-client's ``scrapyd-deploy``: beside the running Python (the virtualenv's
+    ``bin/``, found without activating it), else on ``PATH``."""
+    beside = Path(sys.executable).parent / "scrapyd-deploy"
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("scrapyd-deploy")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output-dir", type=Path, default=ROOT / "dist")
@@ -89,7 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     egg = build(args.output_dir, args.version)
     print(egg)
     if args.deploy:
-        cmd = [shutil.which("scrapyd-deploy") or "scrapyd-deploy", args.deploy, "--egg", str(egg)]
+        tool = scrapyd_deploy()
+        if tool is None:
+            print(
+                "build_egg.py: scrapyd-deploy not found beside this Python nor on PATH: "
+                f"{sys.executable} -m pip install -e '.[server]'",
+                file=sys.stderr,
+            )
+            return 2
+        cmd = [tool, args.deploy, "--egg", str(egg)]
         cmd += ["--version", egg.stem.split("-", 1)[1]]
         return subprocess.run(cmd, cwd=ROOT, check=False).returncode
     return 0

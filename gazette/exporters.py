@@ -262,8 +262,20 @@ def export_failed(crawler: Any, message: str) -> None:
     reactor.callLater(0, lambda: deferred_from_coro(close()))  # type: ignore[attr-defined,arg-type]
 
 
+def job_id(spider: Any = None) -> str | None:
+    """scrapyd's job id (``SCRAPY_JOB``, or the ``_job`` spider argument), else None."""
+    job = os.environ.get("SCRAPY_JOB") or getattr(spider, "_job", None)
+    return str(job) if job else None
+
+
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
-    """``FEEDS`` ``uri_params``: ``%(gz)s`` is ``.gz`` when ``GAZETTE_EXPORT_GZIP`` is on."""
+    """``FEEDS`` ``uri_params``: ``%(gz)s`` is ``.gz`` when ``GAZETTE_EXPORT_GZIP`` is on;
+    under scrapyd ``%(time)s`` ends with ``_<job id>``, so that two jobs of one spider
+    started in the same second never share an export (nor a summary)."""
     crawler = getattr(spider, "crawler", None)
     gz = bool(crawler is not None and crawler.settings.getbool("GAZETTE_EXPORT_GZIP", False))
-    return {**params, "gz": ".gz" if gz else ""}
+    out = {**params, "gz": ".gz" if gz else ""}
+    job = job_id(spider)
+    if job and "time" in out:
+        out["time"] = f"{out['time']}_{job}"
+    return out

@@ -6,9 +6,16 @@ a spider's ``custom_settings``. See the README, "Run it on a server".
 
 from __future__ import annotations
 
+import os as _os
 import sys as _sys
 
 _base = _sys.modules.get("gazette.settings")
+
+# -- from the environment (/etc/gazette/gazette.env on a server) -------------------
+# who runs the crawl, for the User-Agent: GAZETTE_CONTACT=mailto:ops@example.org
+GAZETTE_CONTACT = _os.environ.get("GAZETTE_CONTACT") or getattr(
+    _base, "GAZETTE_CONTACT", "https://github.com/gazette-project/gazette"
+)
 
 # -- `scrapy crawl` exits GAZETTE_MONITOR_EXIT_CODE when a monitor failed --------
 COMMANDS_MODULE = "gazette.commands"
@@ -29,7 +36,7 @@ ADDONS = {
     **dict(getattr(_base, "ADDONS", None) or {}),
     "gazette.distributed.RedisAddon": 0,
 }
-GAZETTE_REDIS_URL = None
+GAZETTE_REDIS_URL = _os.environ.get("GAZETTE_REDIS_URL") or None
 GAZETTE_REDIS_STATE_KEY = "gazette:{spider}:state"
 GAZETTE_REDIS_HEARTBEAT = 2.0  # seconds between worker heartbeats
 GAZETTE_REDIS_WORKER_TIMEOUT = 30.0  # a worker silent this long is gone
@@ -72,6 +79,6 @@ GAZETTE_SUMMARY_PRINT = "auto"
 GAZETTE_EXPORT_FSYNC = True  # fsync each written batch before its notices count as exported
 GAZETTE_PROGRESS_INTERVAL = 60.0
 
-del _base, _sys
+del _base, _os, _sys
 
 __all__ = [_name for _name in dir() if _name.isupper()]

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -66,7 +67,10 @@ def scrapyd(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         f"http_port = {port}\n"
         f"eggs_dir = {home / 'eggs'}\n"
         f"logs_dir = {home / 'logs'}\n"
-        f"items_dir = {home / 'items'}\n"
+        # as deploy/scrapyd.conf: no items_dir (gazette writes its exports under data/
+        # in scrapyd's working folder, here `home`); jobs_to_keep trims logs only
+        "items_dir =\n"
+        "jobs_to_keep = 2\n"
         f"dbs_dir = {home / 'dbs'}\n"
         "max_proc = 2\n"
         "poll_interval = 0.5\n",
@@ -146,6 +150,14 @@ def _wait_finished(base: str, jobs: list[str], timeout: float) -> dict[str, dict
         time.sleep(0.5)
 
 
+def _export_of(home: Path, spider: str, job: str) -> tuple[Path, dict[str, Any]]:
+    """The export and summary of scrapyd job ``job`` (under data/exports, named after the job)."""
+    (summary,) = (home / "data" / "exports" / spider).glob(f"*_{job}.summary.json")
+    data = json.loads(summary.read_text("utf-8"))
+    assert data["job"] == job
+    return summary.with_name(summary.name.replace(".summary.json", ".jsonl")), data
+
+
 def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_path: Path) -> None:
     base, home, output = scrapyd
     work = tmp_path / "work"
@@ -164,15 +176,20 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
         # every item's body hashed by the helper process, started from scrapyd's runner
         ("setting", "GAZETTE_HASHING_HELPER=1"),
         ("setting", "GAZETTE_HASHING_AFTER=0"),
+        # the changed template has 3 notices: judge coverage over them
+        ("setting", "GAZETTE_MONITOR_COVERAGE_MIN_NOTICES=1"),
     ]
     with serve(DEMO_SITE / "govcn") as good, serve(CHANGED) as changed:
         jobs = {}
-        for name, site in (("good", good), ("changed", changed)):
+        for name, url in (
+            ("good", f"{good}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3"),
+            ("changed", f"{changed}/zhengce/zhengceku/"),
+        ):
             reply = _post(
                 f"{base}/schedule.json",
                 [
                     *common,
-                    ("start_url", f"{site}/zhengce/zhengceku/"),
+                    ("start_url", url),
                     ("setting", f"GAZETTE_STATE_PATH={tmp_path / name}.sqlite3"),
                 ],
             )
@@ -180,13 +197,13 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
             jobs[name] = reply["jobid"]
         finished = _wait_finished(base, list(jobs.values()), timeout=60)
 
-    # the healthy job: export, summary beside it, log
+    # the healthy job: export and summary under gazette's data folder, log
     job = jobs["good"]
-    items = home / "items" / "gazette" / "gov_cn" / f"{job}.jl"
+    items, summary = _export_of(home, "gov_cn", job)
     records = [json.loads(line) for line in items.read_text("utf-8").splitlines()]
     assert records and all(r["doc_number"] and r["id"] for r in records)
-    summary = json.loads(items.with_name(f"{job}.summary.json").read_text("utf-8"))
     assert summary["notices"] == len(records) and summary["monitors"]["ok"] is True
+    assert not (home / "items").exists()  # scrapyd keeps no copy
     log = (home / "logs" / "gazette" / "gov_cn" / f"{job}.log").read_text("utf-8")
     assert "Spider closed (finished)" in log
     assert "[Spidermon] OK" in log and "run summary of gov_cn" in log
@@ -196,8 +213,7 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
 
     # the changed template: the monitors fail, the process exits 3, scrapyd says so
     job = jobs["changed"]
-    items = home / "items" / "gazette" / "gov_cn" / f"{job}.jl"
-    summary = json.loads(items.with_name(f"{job}.summary.json").read_text("utf-8"))
+    _, summary = _export_of(home, "gov_cn", job)
     assert summary["monitors"]["ok"] is False
     log = (home / "logs" / "gazette" / "gov_cn" / f"{job}.log").read_text("utf-8")
     assert "coverage/field coverage... FAIL" in log
@@ -207,6 +223,44 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
     ):
         assert time.monotonic() < deadline, text[-3000:]
         time.sleep(0.2)
+
+
+def test_retention_cannot_delete_an_export(scrapyd: tuple[str, Path, Path], tmp_path: Path) -> None:
+    """jobs_to_keep = 2 and four nightly jobs: scrapyd trims its logs, every export stays."""
+    base, home, _ = scrapyd
+    work = tmp_path / "work"
+    work.mkdir()
+    _deploy(base, work)
+    state = tmp_path / "state.sqlite3"
+    ids: list[str] = []
+    jobs = []
+    with serve(DEMO_SITE / "govcn") as site:
+        for page in (1, 2, 1, 2):  # four nights: new notices, new ones, two quiet ones
+            reply = _post(
+                f"{base}/schedule.json",
+                [
+                    ("project", "gazette"),
+                    ("spider", "gov_cn"),
+                    ("start_url", f"{site}/search-gov/data?t=zhengcelibrary_gw&p={page}&n=3"),
+                    ("max_pages", "1"),
+                    ("setting", "AUTOTHROTTLE_ENABLED=0"),
+                    ("setting", "DOWNLOAD_DELAY=0"),
+                    ("setting", f"GAZETTE_STATE_PATH={state}"),
+                ],
+            )
+            assert reply["status"] == "ok", reply
+            jobs.append(reply["jobid"])
+            _wait_finished(base, [reply["jobid"]], timeout=60)
+    for job in jobs:
+        items, summary = _export_of(home, "gov_cn", job)
+        assert summary["monitors"]["ok"] is True, summary["monitors"]  # the quiet night too
+        if items.exists():
+            ids += [json.loads(line)["id"] for line in items.read_text("utf-8").splitlines()]
+    assert len(ids) == len(set(ids)) >= 4  # the two pages hold 4 notices
+    logs = sorted((home / "logs" / "gazette" / "gov_cn").glob("*.log"))
+    assert len(logs) < len(jobs) == 4  # scrapyd deleted logs: its retention applies to them only
+    exported = sqlite3.connect(state).execute("SELECT count(*) FROM notices WHERE exported=1")
+    assert exported.fetchone()[0] == len(ids)  # every notice the state calls exported is on disk
 
 
 def test_schedule_script_calls_schedule_json(
@@ -225,7 +279,8 @@ def test_schedule_script_calls_schedule_json(
             [
                 "bash",
                 str(script),
-                f"gov_cn start_url={site}/zhengce/zhengceku/ setting=DOWNLOAD_DELAY=0 "
+                f"gov_cn start_url={site}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3 "
+                "setting=DOWNLOAD_DELAY=0 "
                 f"setting=GAZETTE_STATE_PATH={tmp_path}/s.sqlite3 setting=AUTOTHROTTLE_ENABLED=0",
             ],
             env=env,

@@ -65,6 +65,11 @@ def feed_paths(settings: Any, spider_name: str, when: datetime | None = None) ->
         "batch_id": 1,
         "gz": ".gz" if settings.getbool("GAZETTE_EXPORT_GZIP") else "",
     }
+    from gazette.exporters import job_id
+
+    job = job_id(None)
+    if job:
+        params["time"] = f"{params['time']}_{job}"  # as gazette.exporters.uri_params
     paths = []
     for uri in settings.getdict("FEEDS"):
         try:
