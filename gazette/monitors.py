@@ -300,6 +300,30 @@ def usual_coverage(history: list[dict[str, Any]], minimum: int) -> dict[str, flo
     return {k: v / total for k, v in sorted(fields.items())}
 
 
+def low_coverage(
+    stats: dict[str, Any], rules: dict[str, float], usual: dict[str, float], drop: float
+) -> list[str]:
+    """The fields below their threshold, or more than ``drop`` below the site's usual share.
+
+    >>> stats = {"item_scraped_count": 20, "gazette/coverage/date": 4,
+    ...          "gazette/coverage/doc_number": 19, "gazette/coverage/topic": 2}
+    >>> low_coverage(stats, {"date": 0.6, "doc_number": 0.3}, {"topic": 0.9, "doc_number": 1.0}, 0.25)
+    ['date 20% < 60%', 'topic 10%, usually 90%']
+    >>> low_coverage(stats, {"date": 0.1}, {"date": 0.3}, 0.25)   # 20% is within 25 points
+    []
+    """
+    count = notices(stats)
+    low = []
+    for field in sorted(set(rules) | set(usual)):
+        share = _int(stats, f"gazette/coverage/{field}") / max(count, 1)
+        minimum = rules.get(field, 0.0)
+        if field in rules and share + 1e-9 < minimum:
+            low.append(f"{field} {share:.0%} < {minimum:.0%}")
+        elif drop > 0 and field in usual and share + 1e-9 < usual[field] - drop:
+            low.append(f"{field} {share:.0%}, usually {usual[field]:.0%}")
+    return low
+
+
 def record_history(crawler: Any, stats: dict[str, Any]) -> None:
     """Add this (good) run's notices and field counts to the state's history."""
     state = _state(crawler)
@@ -407,14 +431,7 @@ class CoverageMonitor(_GazetteMonitor):
         rules = coverage_thresholds(self.settings, self.spider_name)
         usual = usual_coverage(read_history(_state(self.data.crawler)), least)
         drop = self.settings.getfloat("GAZETTE_MONITOR_COVERAGE_MAX_DROP", 0.25)
-        low = []
-        for field in sorted(set(rules) | set(usual)):
-            share = _int(self.stats, f"gazette/coverage/{field}") / count
-            minimum = rules.get(field, 0.0)
-            if field in rules and share + 1e-9 < minimum:
-                low.append(f"{field} {share:.0%} < {minimum:.0%}")
-            elif drop > 0 and field in usual and share + 1e-9 < usual[field] - drop:
-                low.append(f"{field} {share:.0%}, usually {usual[field]:.0%}")
+        low = low_coverage(self.stats, rules, usual, drop)
         self.check(not low, f"low coverage over {count} notices: " + ", ".join(low))
 
 
@@ -585,11 +602,15 @@ class _ErrorLog(logging.Handler):
 
 
 def run_identity(crawler: Any = None, args: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Spider arguments, host and job id (scrapyd's ``_job`` / ``SCRAPY_JOB``)."""
+    """Spider arguments, host, job id (scrapyd's ``_job`` / ``SCRAPY_JOB``) and contact."""
     spider = getattr(crawler, "spider", None) if crawler is not None else None
     arguments = dict(args if args is not None else getattr(spider, "arguments", None) or {})
     job = arguments.pop("_job", None) or os.environ.get("SCRAPY_JOB") or None
-    return {"arguments": arguments, "host": socket.gethostname(), "job": job}
+    out = {"arguments": arguments, "host": socket.gethostname(), "job": job}
+    settings = getattr(crawler, "settings", None)
+    if settings is not None:  # who ran it (the User-Agent's contact)
+        out["contact"] = settings.get("GAZETTE_CONTACT")
+    return out
 
 
 def print_summary(settings: Any, failed: bool) -> bool:

@@ -40,7 +40,10 @@ def test_periodic_and_final_lines(tmp_path: Path) -> None:
     }
     with serve(DEMO_SITE / "govcn") as base:
         proc, _ = scrapy_crawl(
-            tmp_path, "gov_cn", {"start_url": f"{base}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3"}, settings
+            tmp_path,
+            "gov_cn",
+            {"start_url": f"{base}/search-gov/data?t=zhengcelibrary_gw&p=1&n=3"},
+            settings,
         )
     assert proc.returncode == 0, proc.stderr[-3000:]
     periodic = LINE.findall(proc.stderr)

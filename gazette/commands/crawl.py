@@ -168,6 +168,16 @@ class Command(ScrapyCrawl):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+            stats = getattr(crawler, "stats", None)
+            if stats is None or not stats.get_value("gazette/summary_path"):
+                # failed before its summary could be written: still leave a verdict
+                write_failed_summary(
+                    crawler.settings,
+                    args[0],
+                    dict(opts.spargs),
+                    "bootstrap",
+                    "the crawler failed to start (the log has the traceback)",
+                )
         elif monitors_failed(crawler):
             self.exitcode = crawler.settings.getint("GAZETTE_MONITOR_EXIT_CODE", EXIT_CODE)
 
