@@ -1070,7 +1070,8 @@ class OperatorServer(FaultServer):
     """:class:`FaultServer` plus ``/ops/index.html``: ``ops_notices`` notices, and with
     ``ops_faults`` five failing details (404, slow, too large, gzip-in-gzip, brotli).
 
-    ``ops_broken = True`` serves the list without any detail link (a changed template).
+    ``ops_broken = True`` serves the list without any detail link (a changed template);
+    ``ops_no_recipients = True`` serves detail pages without their 主送 line.
     """
 
     FAULTS = ("http_404", "slow", "too_large", "gzip_in_gzip", "brotli")
@@ -1080,6 +1081,7 @@ class OperatorServer(FaultServer):
         self.ops_notices = ops_notices
         self.ops_faults = ops_faults
         self.ops_broken = False
+        self.ops_no_recipients = False  # detail pages lose their 主送 line (a template change)
         rng = random.Random(16)
         # indices past the ChaosSite's own notice: no two notices share a 文号
         self.ops_pool = [make_notice(100 + i, rng) for i in range(200)]
@@ -1139,6 +1141,8 @@ class OperatorServer(FaultServer):
             nav = page.find('<div class="nav">')
             if nav >= 0:  # no links to the ChaosSite behind (home, its list)
                 page = page[:nav] + page[page.index("</div>", nav) + len("</div>") :]
+            if self.ops_no_recipients:
+                page = page.replace(f"<p>{notice.recipients}：</p>", "")
             h.send(200, page.encode("utf-8"), html)
             return
         fault = self.FAULTS[number - 9000] if 9000 <= number < 9000 + len(self.FAULTS) else None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,28 @@ def test_few_notices_are_not_judged_on_coverage(tmp_path: Path) -> None:
         )
     assert judged.returncode == 3
     assert "coverage/field coverage" in failed_monitors(summary(tmp_path, "judged"))
+
+
+def test_coverage_is_judged_against_the_site_history(tmp_path: Path) -> None:
+    """主送 (recipients) has no threshold: only the site's own history can catch its loss."""
+    judged = {"GAZETTE_MONITOR_COVERAGE_MIN_NOTICES": 10}
+    with serving_operator(ops_notices=12) as server:
+        usual = crawl(tmp_path, server, "usual", settings=judged)
+        assert usual.returncode == 0, (tmp_path / "usual.log").read_text()[-3000:]
+        db = sqlite3.connect(tmp_path / "state.sqlite3")
+        (raw,) = db.execute("SELECT v FROM meta WHERE k='coverage_history'").fetchone()
+        db.close()
+        (run,) = json.loads(raw)
+        assert run["notices"] == 12 and run["fields"]["recipients"] == 12
+
+        server.ops_notices, server.ops_no_recipients = 24, True  # 12 new, without 主送
+        dropped = crawl(tmp_path, server, "dropped", settings=judged)
+    assert dropped.returncode == 3
+    data = summary(tmp_path, "dropped")
+    (failure,) = [
+        f for f in data["monitors"]["failed"] if f["monitor"] == "coverage/field coverage"
+    ]
+    assert "recipients 0%, usually 100%" in failure["error"]
 
 
 # -- exported means written --------------------------------------------------------------------
