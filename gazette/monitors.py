@@ -194,6 +194,15 @@ def requests_accounted(stats: dict[str, Any]) -> dict[str, Any]:
     redirected = _int(stats, "gazette/requests/redirected")
     unfinished = _int(stats, "gazette/requests/unfinished")
     total = pages + redirected + unfinished + sum(failed.values())
+    not_sent = {
+        reason: _int(stats, key)
+        for reason, key in (
+            ("robots", "robotstxt/forbidden"),
+            ("offsite", "gazette/faults/offsite"),
+            ("seen", "gazette/skipped/seen_detail"),
+        )
+        if _int(stats, key)
+    }
     return {
         "made": made,
         "pages": pages,
@@ -201,6 +210,8 @@ def requests_accounted(stats: dict[str, Any]) -> dict[str, Any]:
         "failed": failed,
         "unfinished": unfinished,
         "balanced": total == made,
+        # requests the crawl refused to send (never made): robots.txt, off-site, known pages
+        "not_sent": not_sent,
     }
 
 

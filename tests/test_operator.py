@@ -110,7 +110,8 @@ def test_quiet_night_passes_and_a_broken_list_fails(tmp_path: Path) -> None:
     with serving_operator(ops_notices=4) as server:
         first = crawl(tmp_path, server, "run1")
         assert first.returncode == 0, first.stderr + (tmp_path / "run1.log").read_text()
-        assert first.stdout == ""  # LOG_FILE set and the run passed: nothing for cron to mail
+        # LOG_FILE set and the run passed: nothing for cron to mail
+        assert first.stdout == "" and first.stderr == ""
         assert len(read_jsonl(tmp_path / "exports" / "run1.jsonl")) == 4
 
         quiet = crawl(tmp_path, server, "run2")
@@ -416,6 +417,7 @@ def test_every_request_is_accounted_for(tmp_path: Path) -> None:
     total = requests["pages"] + requests["redirected"] + requests["unfinished"]
     assert total + sum(failed.values()) == requests["made"], requests
     assert requests["balanced"] is True
+    assert requests["not_sent"].get("offsite", 0) == 0  # nothing refused before sending here
 
 
 def test_health_says_when_each_spider_last_ran_well(
