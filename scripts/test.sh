@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test,server,bench,analyst]'
+.venv/bin/python -m pip install -q -e '.[test,server,bench,analyst,docs]'
 if ! bash scripts/ci-services.sh; then
   if [ "${CI:-}" = "true" ]; then exit 1; fi
   echo "test.sh: redis-server unavailable; the Redis tests will skip" >&2
