@@ -778,6 +778,12 @@ class RunSummary:
         if path is not None:
             text += f"\nsummary     {path}"
         level = logging.ERROR if failed else logging.INFO
-        logger.log(level, "run summary of %s:\n%s", name, text)
-        if print_summary(self.crawler.settings, failed):
+        printed = print_summary(self.crawler.settings, failed)
+        if printed and not self.crawler.settings.get("LOG_FILE"):
+            # the log shares the terminal with stdout: the summary once, not twice
+            where = f" (and in {path})" if path is not None else ""
+            logger.log(level, "run summary of %s: printed on stdout%s", name, where)
+        else:
+            logger.log(level, "run summary of %s:\n%s", name, text)
+        if printed:
             print(text, file=sys.stdout, flush=True)
