@@ -1,19 +1,24 @@
 """``gazette`` command line: ``extract`` pages, ``compact`` exports.
 
-    gazette extract [--url URL] FILE...
+    gazette --version
+    gazette extract [--url URL] FILE_OR_DIR... [-o OUT.jsonl]
     gazette extract --manifest LIST.tsv [-o OUT.jsonl]
-    gazette compact EXPORT.jsonl... -o notices.jsonl
+    gazette compact EXPORT_OR_DIR... [-o notices.jsonl]
     gazette dataset [EXPORT...] [--report report.html]
     gazette schema
     gazette health [SUMMARY_DIR...] [--spider NAME]... [--max-age HOURS]
 
 ``extract`` runs the very path the spiders use (:func:`gazette.extract.extract_html`)
-and writes one JSON record per input page, in input order, UTF-8.
+and writes one JSON record per input page, in input order, UTF-8. A directory
+stands for every page in it (:data:`PAGE_SUFFIXES`, searched recursively, in
+name order). ``extract`` and ``compact`` write to stdout, or with ``-o FILE`` to
+that file (written whole or not at all).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -25,6 +30,39 @@ from urllib.parse import urlsplit
 from gazette.extract import extract_html
 from gazette.items import complete
 from gazette.text.template import SiteTemplate, SiteTemplates
+
+#: the file names ``gazette extract DIR`` reads as pages
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+
+#: ``gazette --help``: plain text (no reST markup)
+DESCRIPTION = "Crawl and clean Chinese government notices: the command-line tools."
+EPILOG = """\
+crawls run with scrapy: scrapy list, scrapy crawl SPIDER -a ARG=VALUE
+(see docs/spiders/ and python -m gazette.demo --serve for a local demo)"""
+
+
+def version() -> str:
+    """The installed distribution's version (``gazette.__version__`` from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("gazette")
+    except PackageNotFoundError:
+        from gazette import __version__
+
+        return __version__
+
+
+def pages_in(directory: str) -> list[str]:
+    """Every page file under ``directory`` (recursively, sorted by path)."""
+    found = []
+    for parent, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            if name.lower().endswith(PAGE_SUFFIXES):
+                found.append(os.path.join(parent, name))
+    return found
 
 
 class UsageError(Exception):
@@ -84,11 +122,18 @@ def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
     inputs: list[tuple[str, str | None]] = []
     if args.manifest:
         inputs.extend(_manifest(args.manifest))
-    if args.url and len(args.files) > 1:
+    if args.url and (len(args.files) > 1 or any(os.path.isdir(f) for f in args.files)):
         raise UsageError("--url applies to a single FILE")
-    inputs.extend((f, args.url) for f in args.files)
+    for name in args.files:
+        if os.path.isdir(name):
+            pages = pages_in(name)
+            if not pages:
+                raise UsageError(f"no pages in {name} (looked for {', '.join(PAGE_SUFFIXES)})")
+            inputs.extend((page, None) for page in pages)
+        else:
+            inputs.append((name, args.url))
     if not inputs:
-        raise UsageError("nothing to extract: give FILE... or --manifest LIST.tsv")
+        raise UsageError("nothing to extract: give FILE_OR_DIR... or --manifest LIST.tsv")
     missing = [p for p, _ in inputs if not os.path.isfile(p)]
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
@@ -101,13 +146,26 @@ def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gazette", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="gazette",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"gazette {version()}")
     sub = p.add_subparsers(dest="command", required=True)
     e = sub.add_parser("extract", help="extract notice records from saved pages")
-    e.add_argument("files", nargs="*", metavar="FILE", help="saved HTML pages")
+    e.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE_OR_DIR",
+        help="saved HTML pages; a directory: every page in it (.html .htm .shtml .xhtml)",
+    )
     e.add_argument("--url", help="the page's original URL (one FILE only)")
     e.add_argument("--manifest", help="TSV file: path<TAB>url per line (url may be empty)")
-    e.add_argument("-o", "--output", help="write JSON lines here (default: stdout)")
+    e.add_argument(
+        "-o", "--output", metavar="FILE", help="write the JSON lines to FILE (default: stdout)"
+    )
     sub.add_parser("compact", help="one record per notice id from export files", add_help=False)
     sub.add_parser("dataset", help="bring data/dataset up to date, profile it", add_help=False)
     sub.add_parser("schema", help="print the JSON Schema of a record", add_help=False)
@@ -134,11 +192,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "extract":
-            if args.output:
-                tmp = args.output + ".part"
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    rc = cmd_extract(args, fh)
-                os.replace(tmp, args.output)
+            if args.output and args.output != "-":
+                tmp = args.output + ".part"  # the output appears whole or not at all
+                try:
+                    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+                    fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115
+                except OSError as e:
+                    raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from e
+                try:
+                    with fh:
+                        rc = cmd_extract(args, fh)
+                    os.replace(tmp, args.output)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
                 return rc
             return cmd_extract(args, sys.stdout)
     except UsageError as e:

@@ -1,6 +1,9 @@
 """``gazette compact``: one record per notice, from the best source.
 
-    gazette compact EXPORT_OR_DIR... [--state STATE.sqlite3 ...] -o notices.jsonl
+    gazette compact EXPORT_OR_DIR... [--state STATE.sqlite3 ...] [-o notices.jsonl]
+
+Writes to stdout, or with ``-o FILE`` to that file (whole or not at all), as
+``gazette extract`` does.
 
 Reads JSON-lines exports (``.jsonl`` or ``.jsonl.gz``; directories are searched
 for them; a truncated last line or gzip trailer of a killed run is skipped)
@@ -19,6 +22,7 @@ record that has one, so ids stay stable as exports accumulate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
@@ -250,7 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="crawl state (.sqlite3) whose later copies count too",
     )
-    parser.add_argument("-o", "--output", required=True, help="output file, - for stdout")
+    parser.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="write to FILE (default: stdout)"
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     files = export_files(args.exports)
@@ -278,12 +284,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output == "-":
         n = _write(result, sys.stdout)
     else:
-        parent = os.path.dirname(os.path.abspath(args.output))
-        os.makedirs(parent, exist_ok=True)
         tmp = args.output + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            n = _write(result, fh)
-        os.replace(tmp, args.output)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+            fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            print(
+                f"gazette compact: cannot write {args.output}: {e.strerror or e}", file=sys.stderr
+            )
+            return 2
+        try:
+            with fh:
+                n = _write(result, fh)
+            os.replace(tmp, args.output)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     print(f"gazette compact: {count['in']} records in, {n} notices out", file=sys.stderr)
     return 0
 

@@ -9,6 +9,10 @@
    writing ``data/exports/demo.jsonl``;
 3. prints a summary: pages, notices, dropped, duplicates, per-field coverage.
 
+``python -m gazette.demo --serve [--port 8701]`` only serves the sites (on
+fixed ports, in name order: ``gd`` 8701, ``govcn`` 8702, ``repost`` 8703), prints
+the ``scrapy crawl`` command for each, and waits for Ctrl-C.
+
 The static server maps a query string to a file name, so JSON list APIs can be
 plain files: ``/gkmlpt/api/all/0?page=2&sid=2`` → ``gkmlpt/api/all/0__page=2_sid=2.json``
 (parameters in URL order, ``&`` → ``_``; ``.json`` or ``.html`` may be appended); a
@@ -25,6 +29,7 @@ import http.server
 import json
 import os
 import posixpath
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -41,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = ROOT / "data" / "demo-site"
 EXPORTS = ROOT / "data" / "exports"
 DEFAULT_ROBOTS = b"User-agent: *\nAllow: /\n"
+#: ``--serve``: the first site's port (the others follow, in name order)
+DEMO_PORT = 8701
 #: the largest POSTed form the static server reads
 MAX_FORM = 4096
 
@@ -151,11 +158,11 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 def start_server(
-    directory: Path | str, latency: float = 0.0
+    directory: Path | str, latency: float = 0.0, port: int = 0
 ) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve ``directory`` on 127.0.0.1 (ephemeral port) in a thread; → (server, base URL)."""
+    """Serve ``directory`` on 127.0.0.1 (``port``, 0: ephemeral) in a thread; → (server, base URL)."""
     handler = type("Handler", (StaticSiteHandler,), {"root": Path(directory), "latency": latency})
-    server = _Server(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
@@ -163,9 +170,9 @@ def start_server(
 
 
 @contextlib.contextmanager
-def serve(directory: Path | str, latency: float = 0.0) -> Iterator[str]:
+def serve(directory: Path | str, latency: float = 0.0, port: int = 0) -> Iterator[str]:
     """``with serve(dir) as base_url:`` a static server for the block's duration."""
-    server, base = start_server(directory, latency)
+    server, base = start_server(directory, latency, port)
     try:
         yield base
     finally:
@@ -174,13 +181,16 @@ def serve(directory: Path | str, latency: float = 0.0) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_sites(root: Path | str = DEMO_SITE) -> Iterator[dict[str, str]]:
-    """Every subdirectory of ``root`` on its own port: ``{name: base URL}``."""
+def serve_sites(root: Path | str = DEMO_SITE, port: int = 0) -> Iterator[dict[str, str]]:
+    """Every subdirectory of ``root`` on its own port: ``{name: base URL}``
+    (ephemeral ports, or ``port``, ``port + 1`` … in name order)."""
     with contextlib.ExitStack() as stack:
-        bases = {}
+        bases: dict[str, str] = {}
         for sub in sorted(Path(root).iterdir()):
             if sub.is_dir():
-                bases[sub.name] = stack.enter_context(serve(sub))
+                bases[sub.name] = stack.enter_context(
+                    serve(sub, port=port + len(bases) if port else 0)
+                )
         yield bases
 
 
@@ -222,6 +232,40 @@ def crawl_plan(bases: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
         host = urlsplit(base).netloc
         plan.append((spider, {k: v.format(base=base, host=host) for k, v in args.items()}))
     return plan
+
+
+def crawl_commands(bases: dict[str, str]) -> list[str]:
+    """The ``scrapy crawl`` command lines for the demo sites being served at ``bases``.
+
+    >>> crawl_commands({"repost": "http://127.0.0.1:8703"})
+    ['scrapy crawl site -a start_url=http://127.0.0.1:8703/']
+    """
+    return [
+        f"scrapy crawl {spider}"
+        + "".join(f" -a {shlex.quote(f'{k}={v}')}" for k, v in args.items())
+        for spider, args in crawl_plan(bases)
+    ]
+
+
+def serve_until_interrupted(root: Path, port: int) -> int:
+    """``--serve``: serve the sites, print the crawl commands, wait for Ctrl-C."""
+    try:
+        with serve_sites(root, port) as bases:
+            print("serving the demo sites on 127.0.0.1 (Ctrl-C stops):")
+            for name, base in bases.items():
+                print(f"  {name:<8} {base}")
+            print("crawl them from another terminal, in this folder (. .venv/bin/activate first):")
+            for command in crawl_commands(bases):
+                print(f"  {command}")
+            sys.stdout.flush()
+            while True:
+                time.sleep(3600)
+    except OSError as e:
+        print(f"python -m gazette.demo: cannot serve on port {port}: {e.strerror}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0
 
 
 def _run_crawls(plan_file: str, output: str, stats_file: str, overrides: str) -> None:
@@ -418,7 +462,20 @@ def format_summary(summary: dict[str, Any], output: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gazette.demo", description=__doc__.split("\n")[0]
+        prog="python -m gazette.demo",
+        description="The offline demo: serve data/demo-site/ on 127.0.0.1 and crawl it "
+        "with the real spiders (or, with --serve, only serve it).",
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="only serve the sites and print the scrapy crawl commands; Ctrl-C stops",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEMO_PORT,
+        help=f"with --serve: the first site's port, the others follow (default {DEMO_PORT})",
     )
     parser.add_argument("--site", type=Path, default=DEMO_SITE, help="demo site root")
     parser.add_argument("--output", type=Path, default=EXPORTS / "demo" / "demo.jsonl")
@@ -426,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve_until_interrupted(args.site, args.port)
     started = time.monotonic()
     with serve_sites(args.site) as bases:
         for name, base in bases.items():
