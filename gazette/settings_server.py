@@ -51,7 +51,8 @@ GAZETTE_MONITOR_COVERAGE_MIN_NOTICES = 10
 #: a field's share may fall this far below the site's usual share (state history)
 GAZETTE_MONITOR_COVERAGE_MAX_DROP = 0.25
 #: 4xx/5xx answers per answer (robots.txt not counted)
-GAZETTE_MONITOR_MAX_HTTP_ERROR_RATE = 0.2
+GAZETTE_MONITOR_MAX_HTTP_ERROR_RATE = 0.5
+GAZETTE_MONITOR_HTTP_MIN_ANSWERS = 10  # ... judged over at least this many answers
 #: share of exported notices that must have each field
 GAZETTE_MONITOR_COVERAGE = {"doc_number": 0.3, "issuer": 0.6, "date": 0.6, "body": 0.95}
 #: per spider overrides of GAZETTE_MONITOR_COVERAGE

@@ -1071,7 +1071,8 @@ class OperatorServer(FaultServer):
     ``ops_faults`` five failing details (404, slow, too large, gzip-in-gzip, brotli).
 
     ``ops_broken = True`` serves the list without any detail link (a changed template);
-    ``ops_no_recipients = True`` serves detail pages without their 主送 line.
+    ``ops_no_recipients = True`` serves detail pages without their 主送 line;
+    ``ops_dead`` more detail links answer 404.
     """
 
     FAULTS = ("http_404", "slow", "too_large", "gzip_in_gzip", "brotli")
@@ -1082,6 +1083,7 @@ class OperatorServer(FaultServer):
         self.ops_faults = ops_faults
         self.ops_broken = False
         self.ops_no_recipients = False  # detail pages lose their 主送 line (a template change)
+        self.ops_dead = 0  # detail links that answer 404
         rng = random.Random(16)
         # indices past the ChaosSite's own notice: no two notices share a 文号
         self.ops_pool = [make_notice(100 + i, rng) for i in range(200)]
@@ -1112,6 +1114,10 @@ class OperatorServer(FaultServer):
             links = [
                 f'<li><a href="{self.ops_path(i)}">{self.ops_pool[i].title}</a></li>'
                 for i in range(self.ops_notices)
+            ]
+            links += [
+                f'<li><a href="/ops/t20240303_{9500 + i}.htm">已删除{i}</a></li>'
+                for i in range(self.ops_dead)
             ]
             if self.ops_faults:
                 links += [

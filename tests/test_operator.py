@@ -130,6 +130,16 @@ def test_quiet_night_passes_and_a_broken_list_fails(tmp_path: Path) -> None:
     assert "monitors    FAILED" in broken.stdout  # a failed run is printed (cron mails it)
 
 
+def test_a_site_answering_mostly_errors_fails(tmp_path: Path) -> None:
+    with serving_operator(ops_notices=2) as server:
+        server.ops_dead = 12  # 12 of the 15 answers (robots.txt aside) are 404
+        proc = crawl(tmp_path, server, "dead")
+    assert proc.returncode == 3
+    data = summary(tmp_path, "dead")
+    assert data["http_status"]["404"] == 12 and data["notices"] == 2
+    assert failed_monitors(data) == {"http/http error rate"}
+
+
 def test_few_notices_are_not_judged_on_coverage(tmp_path: Path) -> None:
     with serving_operator(ops_notices=2) as server:
         strict = {"GAZETTE_MONITOR_COVERAGE": {"topic": 0.9}}  # the pages have no 主题分类

@@ -296,6 +296,8 @@ def check_arguments(spidercls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown argument -a {unknown[0]}= (known: {', '.join(sorted(known))})")
     try:
         spider = spidercls(**kwargs)
+    except OSError as exc:  # -a urls_file= that cannot be read
+        raise ValueError(f"cannot read {exc.filename or 'a file'}: {exc.strerror}") from None
     except (TypeError, ValueError) as exc:
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     if not list(getattr(spider, "start_urls", None) or []) and not getattr(
