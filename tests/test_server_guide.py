@@ -1,7 +1,7 @@
-"""The README's server guide, run as written, as far as it can run here (issue 16, point 6).
+"""The server guide, run as written, as far as it can run here (issue 16, point 6).
 
-The ``sh`` blocks of "Run it on a server" (up to "3. Monitors") are read from the
-README and run in order by bash, in a sandbox: every path of the guide
+The ``sh`` blocks of "Run it on a server" (up to "3. Monitors") are read from
+``docs/operations.md`` (else the README) and run in order by bash, in a sandbox: every path of the guide
 (``/opt/gazette``, ``/var/lib/gazette``, ``/etc/gazette`` …) is moved under a temporary
 folder, the ``gazette`` user is a throw-away system user (deleted afterwards) and
 scrapyd listens on a free port. What cannot run here is replaced, and only that:
@@ -60,9 +60,17 @@ PATHS = (
 )
 
 
+def guide_text() -> str:
+    """The server guide: ``docs/operations.md`` (the documentation site), else the README."""
+    for path in (ROOT / "docs" / "operations.md", ROOT / "README.md"):
+        if path.exists() and "## Run it on a server" in (text := path.read_text("utf-8")):
+            return text
+    raise AssertionError("no server guide found")
+
+
 def guide_lines() -> list[str]:
     """The shell commands of the guide's steps 1-2 and retention, in order."""
-    text = (ROOT / "README.md").read_text("utf-8")
+    text = guide_text()
     start = text.index("## Run it on a server")
     end = text.index("### 3. Monitors", start)
     lines: list[str] = []
