@@ -576,3 +576,36 @@ def test_validity_printed_in_the_metadata_table_is_kept():
     r = extract(info="<table><tr><td>有效性：</td><td>失效</td></tr></table>")
     assert r["validity"] == "失效"
     assert "validity" not in extract()
+
+
+def test_decree_signed_by_a_name_spaced_out_by_full_width_spaces():
+    r = extract_html(
+        page(
+            "<div class='c'><h1>某省人民政府令</h1><p>第258号</p>"
+            "<p>《某省某某管理办法》已经2023年12月15日省人民政府第30次常务会议通过，现予公布，"
+            "自2024年3月1日起施行。</p><p>省长\u3000赵\u3000刚</p><p>2023年12月22日</p></div>"
+        )
+    )
+    assert r["date"] == "2023-12-22"
+
+
+def test_issuing_office_banner_is_a_header_line():
+    r = extract_html(
+        page(
+            "<h1>某市人民政府关于某某工作的意见</h1><div class='c'><p>某市人民政府文件</p>"
+            "<p>某政发〔2021〕17号</p><p>某市人民政府关于某某工作的意见</p>"
+            "<p>各县（市、区）人民政府，市政府直属各单位：</p>"
+            "<p>为推进某某工作，经市政府同意，现提出如下意见，请认真贯彻执行。</p></div>"
+        )
+    )
+    assert r["doc_number"] == "某政发〔2021〕17号"
+    assert r["body"].startswith("各县（市、区）人民政府")
+
+
+def test_page_markers_and_a_commentary_heading_end_the_body():
+    r = extract(
+        sig="<p>第 1 页 共 3 页</p><p>某县人民政府</p><p>2024年3月6日</p>"
+        "<p>小编解读</p><p>这份通知释放了三个信号，值得企业关注，我们逐条为您解读如下。</p>"
+    )
+    assert "第 1 页" not in r["body"]
+    assert "小编" not in r["body"] and "信号" not in r["body"]

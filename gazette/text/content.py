@@ -50,6 +50,8 @@ KNOWN_CONTAINERS = (
     "artibody",
     "ContentBody",
     "bt-content",
+    "rich_media_content",  # WeChat articles (mp.weixin)
+    "js_content",
 )
 _KNOWN_RE = re.compile(
     r"(?:^|[\s_-])(?:" + "|".join(re.escape(k) for k in KNOWN_CONTAINERS) + r")(?:$|[\s])",
@@ -72,7 +74,7 @@ CHROME = re.compile(
     r"|^(?:展开阅读全文|阅读全文|下载文档|立即下载|免费下载|文档分享|举报\s*$|收藏\s*$|原文链接|点击查看|"
     r"本文档|文档贡献者|上传者|上传时间\s*[:：]|页数\s*[:：]|格式\s*[:：]|大小\s*[:：]|浏览\s*[:：]|"
     r"下载\s*[:：]|积分\s*[:：]|微信扫一扫|手机扫码|打开微信|点击(?:下载|收藏|分享)|"
-    r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页|共\s*\d+\s*页)"
+    r"第\s*\d+\s*页\s*[/／,，|]?\s*共\s*\d+\s*页|共\s*\d+\s*页)"
     r"|(?:ICP备|公网安备|网站标识码|仅供参考|不对文章内容|版权归原作者|如有侵权|侵权请联系|联系删除|"
     r"仅代表作者本人|信息存储空间服务|返回搜狐|查看更多|点击阅读原文|阅读原文|原标题\s*[:：]|"
     r"长按识别|关注公众号|转载请注明)"
@@ -137,7 +139,7 @@ STOP = re.compile(
     r"上一篇|下一篇|上一条|下一条|扫一扫|免责声明|本文章?内容来源|本文来源于|本站声明|"
     r"版权所有|主办单位|关于我们|网站地图|责任编辑|【\s*打印|打印本页|关闭窗口|【\s*关闭|分享到|"
     r"附件下载|文件下载|抄送\s*[:：]|主题词\s*[:：]|\d{1,3}\s*[.、．]\s*标题和内容已经清空|"
-    r"(?:相关|政策|文件|图文|图片|视频)解读\s*$|解读材料\s*$)"
+    r"[^。，；！？:：]{0,10}(?:解读|点评)\s*$|解读材料\s*$|编者按)"
 )
 #: a byline / info line under a title: source, time, views, author
 INFO_LINE = re.compile(
@@ -161,7 +163,8 @@ ATTACH_START = re.compile(
 #: a 令 or 命令 is signed by its signer's post and name (GB/T 9704): ``部长 李小鹏``
 SIGNER = re.compile(
     r"^(?:代理)?(?:总理|部长|主任|署长|局长|总局局长|行长|主席|委员长|院长|检察长|省长|自治区主席|"
-    r"市长|州长|盟长|县长|区长|旗长|乡长|镇长|厅长|主任委员)[ \u3000]*[\u4e00-\u9fff·]{2,5}$"
+    r"市长|州长|盟长|县长|区长|旗长|乡长|镇长|厅长|主任委员)[ \u3000]*"
+    r"[\u4e00-\u9fff·](?:[ \u3000]?[\u4e00-\u9fff·]){1,4}$"
 )
 #: 附注 (GB/T 9704): a short note in brackets under the date or above the signature,
 #: ``（此件公开发布）``, ``（联系人：张三，电话：12345678）``
@@ -299,6 +302,7 @@ def docno_with_date(line: str) -> bool:
     return len(rest.strip(" \t　,，:：（）()")) == 0 and rest != line
 
 
+_BANNER = re.compile(r"^[\u4e00-\u9fff（）() \u3000]{2,60}文件$")
 #: header lines (文号, labels, bylines, dates, a title's pieces) are short
 _HEADER_MAX = 300
 
@@ -326,6 +330,8 @@ def _is_header_line(ln: Line, title_key: str) -> bool:
         return True  # "2024-01-16 08:12 来源: 某网 阅读 (3452)"
     if is_date_line(text):
         return True
+    if _BANNER.match(text) and issuers.is_office_line(text[: -len("文件")].strip()):
+        return True  # 发文机关标志 (GB/T 9704): ``某市人民政府文件``
     return False
 
 
@@ -374,10 +380,10 @@ def find_signature(lines: Sequence[Line], start: int, end: int) -> Signature | N
                 j -= 1  # （此件公开发布） between text and signature
                 continue
             break
+        if not offices and i - 1 >= start and SIGNER.match(lines[i - 1].key):
+            return Signature([], iso, i - 1, i)  # 令: signed 部长 李小鹏
         if offices or not _tail_has_prose(lines, i + 1, end):
             return Signature(offices, iso, first, i)
-        if i - 1 >= start and SIGNER.match(lines[i - 1].key):
-            return Signature([], iso, i - 1, i)  # 令: signed 部长 李小鹏
     return None
 
 
@@ -496,7 +502,7 @@ def find_body(page: Page, title: str | None, title_lines: tuple[int, int] | None
         # a signature printed just after the content block (right-aligned div), or
         # whose date line falls just past it (a flat page's offices over a date)
         after = find_signature(lines, start + 1, min(len(lines), c1 + 6))
-        if after is not None and after.offices:
+        if after is not None and (after.offices or after.start < after.date_line):
             body.signature = after
             end = min(after.start, stop)
     if sig is not None:
