@@ -257,6 +257,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="write to FILE (default: stdout)"
     )
+    parser.add_argument(
+        "--dataset",
+        default=os.path.join("data", "dataset"),
+        metavar="DIR",
+        help="bring this dataset up to date too, when it exists (default data/dataset; '' : no)",
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     files = export_files(args.exports)
@@ -302,6 +308,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.unlink(tmp)
             raise
     print(f"gazette compact: {count['in']} records in, {n} notices out", file=sys.stderr)
+    if args.dataset and os.path.isdir(args.dataset):
+        # the dataset (one best record per notice) takes in the same exports
+        from gazette.dataset import cli as dataset_cli
+
+        return dataset_cli.main(
+            [*args.exports, *(f"--state={s}" for s in args.state), "--dir", args.dataset, "--quiet"]
+        )
     return 0
 
 

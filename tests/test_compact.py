@@ -124,3 +124,40 @@ def test_crawl_state_is_readable_by_compact(tmp_path):
     assert main([export, "--state", str(tmp_path / "s.sqlite3"), "-o", str(out)]) == 0
     (record,) = read_jsonl(str(out))
     assert record["url"] == recs["official"]["url"] and record["id"] == first.id
+
+
+def test_compact_brings_an_existing_dataset_up_to_date(tmp_path):
+    import json as _json
+
+    from gazette.compact import main as compact_main
+
+    export = tmp_path / "run.jsonl"
+    record = {
+        "id": "g0123456789abcdef0123",
+        "url": "http://gov.example/1.html",
+        "site": "gov.example",
+        "spider": "site",
+        "title": "某市人民政府关于某项工作的通知",
+        "doc_number": "某府〔2024〕1号",
+        "doc_number_raw": "某府〔2024〕1号",
+        "issuer": "某市人民政府",
+        "co_issuers": [],
+        "date": "2024-03-06",
+        "published": None,
+        "recipients": [],
+        "references": [],
+        "attachments": [],
+        "index_number": None,
+        "topic": None,
+        "body": "各区人民政府：\n现将有关事项通知如下。",
+        "is_notice": True,
+        "masked": False,
+        "fetched_at": "2024-03-07T00:00:00+00:00",
+    }
+    export.write_text(_json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    out = tmp_path / "compact.jsonl"
+    assert compact_main([str(export), "-o", str(out), "--dataset", str(dataset)]) == 0
+    rows = (dataset / "notices.jsonl").read_text("utf-8").splitlines()
+    assert [_json.loads(r)["id"] for r in rows] == [record["id"]]
