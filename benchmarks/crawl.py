@@ -14,7 +14,7 @@ crawls it, each run in its own subprocess (fresh reactor), in the same session:
 * ``extract``: extraction on, pipelines and export off (where the time goes);
 * ``full``: the real ``gov_cn`` spider with the project's settings, pipelines
   (filter, normalize, validate, dedup with its state) and feed export; with 2+
-  CPUs the dedup's body hashing runs in its helper process (``gazette.hashing``);
+  CPUs the dedup's body hashing runs in its helper process (``gazette.dedup.hashing``);
 * ``local``: ``full`` with that hashing in the crawl's own process
   (``GAZETTE_HASHING_HELPER=0``), as on a one-CPU machine.
 

@@ -10,7 +10,7 @@ reposted variants of an earlier notice: traditional characters, ``***``/``■``
 masks, ``[2013]``/``(2013)`` brackets, Chinese date numerals, chrome lines
 (hotline, byline, disclaimer), pinyin glosses, a dropped 文号, on a
 non-government host. Each record goes through
-:class:`gazette.dedup.Deduplicator` on a fresh SQLite state file with one
+:class:`gazette.dedup.rules.Deduplicator` on a fresh SQLite state file with one
 commit per 100 items, as in a crawl (the exporter commits before each batch of
 up to ``GAZETTE_EXPORT_FLUSH_EVERY`` = 100 lines; ``--commit-every 1`` is a
 crawl whose feeds are not all gazette exporters).
@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gazette.dedup import Deduplicator  # noqa: E402
+from gazette.dedup.rules import Deduplicator  # noqa: E402
 from gazette.state.sqlite import SQLiteState  # noqa: E402
 
 # Characters that have distinct traditional forms, plus common ones.

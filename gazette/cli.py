@@ -176,11 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "compact":
-        from gazette.compact import main as compact_main
+        from gazette.dedup.compact import main as compact_main
 
         return compact_main(argv[1:])
     if argv and argv[0] == "health":
-        from gazette.health import main as health_main
+        from gazette.ops.health import main as health_main
 
         return health_main(argv[1:])
     if argv and argv[0] in ("dataset", "schema"):

@@ -30,7 +30,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-# gazette.retry: wait Retry-After (429/503, capped) or exponential back-off
+# gazette.crawl.retry: wait Retry-After (429/503, capped) or exponential back-off
 RETRY_AFTER_MAX = 120.0
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
@@ -41,8 +41,8 @@ DOWNLOADER_MIDDLEWARES_BASE = {
         for k, v in _default.DOWNLOADER_MIDDLEWARES_BASE.items()
         if not k.endswith((".RetryMiddleware", ".UserAgentMiddleware"))
     },
-    "gazette.retry.BackoffRetryMiddleware": 550,
-    "gazette.useragent.ContactUserAgentMiddleware": 500,
+    "gazette.crawl.retry.BackoffRetryMiddleware": 550,
+    "gazette.crawl.useragent.ContactUserAgentMiddleware": 500,
 }
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -63,9 +63,9 @@ ITEM_PIPELINES: dict[str, int] = {
     "gazette.pipelines.p40_dedup.DedupPipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
-    "gazette.middlewares.SkipSeenDetailMiddleware": 50,
+    "gazette.crawl.middlewares.SkipSeenDetailMiddleware": 50,
 }
-DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requests.seen
+DUPEFILTER_CLASS = "gazette.crawl.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requests.seen
 
 # -- pagination and frontier (gazette.spiders.paging; README, "Pagination and frontier") --
 # DepthMiddleware swapped for one where next-page hops keep their depth, barren lists end
@@ -92,7 +92,7 @@ GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
 GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices: before their lines)
 GAZETTE_SKIP_SEEN_DETAIL = True
-# dedup's body hashing in a helper process (gazette.hashing): "auto" (on with 2+ CPUs), 1, 0
+# dedup's body hashing in a helper process (gazette.dedup.hashing): "auto" (on with 2+ CPUs), 1, 0
 GAZETTE_HASHING_HELPER = "auto"
 GAZETTE_HASHING_AFTER = 50  # items hashed in the crawl's process before the helper starts
 
@@ -102,15 +102,15 @@ GAZETTE_EXPORT_GZIP = False
 GAZETTE_EXPORT_FLUSH_EVERY = 100
 GAZETTE_EXPORT_FLUSH_SECONDS = 1.0
 FEED_EXPORTERS = {
-    "jsonlines": "gazette.exporters.FlushingJsonLinesItemExporter",
-    "jsonl": "gazette.exporters.FlushingJsonLinesItemExporter",
-    "jl": "gazette.exporters.FlushingJsonLinesItemExporter",
+    "jsonlines": "gazette.crawl.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "gazette.crawl.exporters.FlushingJsonLinesItemExporter",
+    "jl": "gazette.crawl.exporters.FlushingJsonLinesItemExporter",
 }
 FEEDS = {
     "data/exports/%(name)s/%(time)s.jsonl%(gz)s": {
         "format": "jsonlines",
         "encoding": "utf-8",
-        "uri_params": "gazette.exporters.uri_params",
+        "uri_params": "gazette.crawl.exporters.uri_params",
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"

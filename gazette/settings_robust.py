@@ -1,6 +1,6 @@
 """Robustness settings (issue 6), imported at the end of :mod:`gazette.settings`.
 
-* :mod:`gazette.faults` middlewares count every fault as ``gazette/faults/<reason>``
+* :mod:`gazette.crawl.faults` middlewares count every fault as ``gazette/faults/<reason>``
   and keep requests and redirects on the spider's own hosts
   (``GAZETTE_OFFSITE_GUARD``);
 * a body shorter than its ``Content-Length`` is an error (retried), never a
@@ -22,11 +22,11 @@ _middlewares.update(
     {
         # network side: sees every failed attempt before the retry middleware (550),
         # 3xx before RedirectMiddleware (600), compressed bodies before HttpCompression (590)
-        "gazette.faults.FaultStatsMiddleware": 610,
+        "gazette.crawl.faults.FaultStatsMiddleware": 610,
         # page side: decompressed, final 200 responses
-        "gazette.faults.PageFaultMiddleware": 560,
-        # next to the downloader: every request made and how it ended (gazette.middlewares)
-        "gazette.middlewares.RequestAccountingMiddleware": 990,
+        "gazette.crawl.faults.PageFaultMiddleware": 560,
+        # next to the downloader: every request made and how it ended (gazette.crawl.middlewares)
+        "gazette.crawl.middlewares.RequestAccountingMiddleware": 990,
     }
 )
 DOWNLOADER_MIDDLEWARES = _middlewares

@@ -25,16 +25,16 @@ GAZETTE_MONITOR_EXIT_CODE = 3
 EXTENSIONS = {
     **dict(getattr(_base, "EXTENSIONS", None) or {}),
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
-    "gazette.monitors.RunSummary": 510,
-    "gazette.progress.Progress": 520,
-    "gazette.memory.FreezeStartupHeap": 900,
+    "gazette.ops.monitors.RunSummary": 510,
+    "gazette.ops.progress.Progress": 520,
+    "gazette.ops.memory.FreezeStartupHeap": 900,
 }
-GAZETTE_GC_FREEZE = True  # keep the collector off the start-up heap (gazette.memory)
+GAZETTE_GC_FREEZE = True  # keep the collector off the start-up heap (gazette.ops.memory)
 
 # -- distributed mode: set GAZETTE_REDIS_URL (redis://host:6379/0) ----------------
 ADDONS = {
     **dict(getattr(_base, "ADDONS", None) or {}),
-    "gazette.distributed.RedisAddon": 0,
+    "gazette.ops.distributed.RedisAddon": 0,
 }
 GAZETTE_REDIS_URL = _os.environ.get("GAZETTE_REDIS_URL") or None
 GAZETTE_REDIS_STATE_KEY = "gazette:{spider}:state"
@@ -44,7 +44,7 @@ GAZETTE_REDIS_MAX_IDLE_WAIT = 0.0  # 0: an idle worker waits while others are bu
 
 # -- monitors (spidermon, at spider close) ----------------------------------------
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["gazette.monitors.CrawlMonitorSuite"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["gazette.ops.monitors.CrawlMonitorSuite"]
 GAZETTE_MONITOR_MIN_ITEMS = 1  # ... unless the lists held entries the crawl knew (quiet)
 #: coverage is judged over at least this many notices (fewer: not judged)
 GAZETTE_MONITOR_COVERAGE_MIN_NOTICES = 10

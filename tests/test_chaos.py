@@ -159,7 +159,7 @@ def test_exception_reasons() -> None:
     from twisted.internet import error
     from twisted.web._newclient import ResponseNeverReceived
 
-    from gazette.faults import exception_reason
+    from gazette.crawl.faults import exception_reason
 
     cancelled = DownloadCancelledError(
         "Expected to receive 2000000 bytes which is larger than download max size (1048576)"
@@ -181,7 +181,7 @@ def test_exception_reasons() -> None:
 def test_page_reasons() -> None:
     from faultserver import JS_SHELL, PLACEHOLDER, ChaosSite, notice_html
 
-    from gazette.faults import page_faults
+    from gazette.crawl.faults import page_faults
 
     notice = ChaosSite(notices=1, faults=False).notices[0]
     html = "text/html; charset=utf-8"
@@ -204,7 +204,7 @@ def test_missing_robots_txt_is_no_fault() -> None:
     from scrapy.http import Request, Response
     from scrapy.utils.test import get_crawler
 
-    from gazette.faults import FaultStatsMiddleware
+    from gazette.crawl.faults import FaultStatsMiddleware
     from gazette.spiders.site import SiteSpider
 
     crawler = get_crawler(SiteSpider)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 
-from gazette.compact import compact, main, read_jsonl
-from gazette.dedup import Deduplicator
+from gazette.dedup.compact import compact, main, read_jsonl
+from gazette.dedup.rules import Deduplicator
 from gazette.items import FIELDS, complete
 from gazette.pipelines.p20_normalize import normalize
 from gazette.state.sqlite import SQLiteState
@@ -129,7 +129,7 @@ def test_crawl_state_is_readable_by_compact(tmp_path):
 def test_compact_brings_an_existing_dataset_up_to_date(tmp_path):
     import json as _json
 
-    from gazette.compact import main as compact_main
+    from gazette.dedup.compact import main as compact_main
 
     export = tmp_path / "run.jsonl"
     record = {

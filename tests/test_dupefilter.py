@@ -1,4 +1,4 @@
-"""gazette.dupefilter.RunDupeFilter: requests are deduplicated within a run only."""
+"""gazette.crawl.dupefilter.RunDupeFilter: requests are deduplicated within a run only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from gazette import settings as project_settings
-from gazette.dupefilter import RunDupeFilter
+from gazette.crawl.dupefilter import RunDupeFilter
 
 
 def test_project_uses_it() -> None:
@@ -33,7 +33,7 @@ def test_nothing_is_kept_in_jobdir(tmp_path: Path) -> None:
 
 
 def test_redis_mode_keeps_scrapy_redis_dupefilter() -> None:
-    from gazette.distributed import RedisAddon
+    from gazette.ops.distributed import RedisAddon
 
     settings = Settings()
     settings.setmodule(project_settings, priority="project")

@@ -398,7 +398,7 @@ def test_mutated_pages_through_the_spider_and_the_fault_checks() -> None:
     """The crawl path: fault classification, detail parsing and link following."""
     from scrapy.http import HtmlResponse, Request
 
-    from gazette.faults import page_faults
+    from gazette.crawl.faults import page_faults
     from gazette.spiders.site import SiteSpider
 
     list_url = "http://127.0.0.1:8000/zwgk/tzgg/index.html"

@@ -1,4 +1,4 @@
-"""gazette.hashing: the helper process gives the in-process prints, in order, and
+"""gazette.dedup.hashing: the helper process gives the in-process prints, in order, and
 a failed helper leaves the crawl hashing in its own process."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pickle
 
 import pytest
 
-from gazette.dedup import MinHasher, body_prints
-from gazette.hashing import _LEN, HashingWorker, serve
+from gazette.dedup.hashing import _LEN, HashingWorker, serve
+from gazette.dedup.rules import MinHasher, body_prints
 
 BODIES = [
     None,

@@ -189,7 +189,7 @@ def test_kill_and_resume_with_jobdir(tmp_path: Path) -> None:
     Once a bug: after a SIGKILL the JOBDIR dupefilter (``requests.seen``) held
     requests that were scheduled but never processed, while the disk queue's
     index is only written at a clean close, so the resumed run filtered the
-    start page and lost every unfetched notice. ``gazette.dupefilter.RunDupeFilter``
+    start page and lost every unfetched notice. ``gazette.crawl.dupefilter.RunDupeFilter``
     keeps nothing in JOBDIR (the state skips known detail pages)."""
     _check(_kill_and_resume(tmp_path, jobdir=True))
 
@@ -252,7 +252,7 @@ def _pipeline(path: Path, feed: Path) -> Any:
     """The dedup stage of one run (as ``get_state`` opens it) that exports to ``feed``."""
     from types import SimpleNamespace
 
-    from gazette.dedup import Deduplicator
+    from gazette.dedup.rules import Deduplicator
     from gazette.pipelines.p40_dedup import DedupPipeline
     from gazette.state.sqlite import SQLiteState
 

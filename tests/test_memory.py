@@ -9,7 +9,7 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from gazette.memory import FreezeStartupHeap
+from gazette.ops.memory import FreezeStartupHeap
 
 
 class _Spider(scrapy.Spider):
@@ -38,4 +38,4 @@ def test_can_be_switched_off():
 def test_is_enabled_by_the_project_settings():
     from scrapy.utils.project import get_project_settings
 
-    assert "gazette.memory.FreezeStartupHeap" in get_project_settings().getdict("EXTENSIONS")
+    assert "gazette.ops.memory.FreezeStartupHeap" in get_project_settings().getdict("EXTENSIONS")

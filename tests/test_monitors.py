@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gazette.demo import DEMO_SITE, serve
-from gazette.monitors import EXIT_CODE, coverage_thresholds, local_path, summarize, summary_path
+from gazette.ops.monitors import EXIT_CODE, coverage_thresholds, local_path, summarize, summary_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANGED = Path(__file__).resolve().parent / "fixtures" / "monitors" / "changed-template"

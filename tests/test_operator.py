@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from gazette.health import main as health_main
+from gazette.ops.health import main as health_main
 from tests.faultserver import OperatorServer, crawl_env, read_jsonl, serving_operator
 
 ROOT = Path(__file__).resolve().parent.parent

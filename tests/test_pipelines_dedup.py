@@ -12,9 +12,9 @@ from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from gazette.dedup import Deduplicator, MinHasher, shingle_hashes
+from gazette.crawl.middlewares import SkipSeenDetailMiddleware
+from gazette.dedup.rules import Deduplicator, MinHasher, shingle_hashes
 from gazette.items import Notice, complete
-from gazette.middlewares import SkipSeenDetailMiddleware
 from gazette.pipelines.p10_filter import FilterPipeline
 from gazette.pipelines.p20_normalize import NormalizePipeline
 from gazette.pipelines.p30_validate import ValidatePipeline
@@ -242,7 +242,7 @@ def test_exporter_marks_notices_exported_once_flushed(tmp_path):
     crawler = _crawler(
         tmp_path,
         FEEDS={str(feed): {"format": "jsonlines", "encoding": "utf-8"}},
-        FEED_EXPORTERS={"jsonlines": "gazette.exporters.FlushingJsonLinesItemExporter"},
+        FEED_EXPORTERS={"jsonlines": "gazette.crawl.exporters.FlushingJsonLinesItemExporter"},
         GAZETTE_EXPORT_FLUSH_EVERY=2,
     )
     feeds = FeedExporter.from_crawler(crawler)  # connected first, as in a crawl

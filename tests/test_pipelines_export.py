@@ -10,8 +10,8 @@ import textwrap
 from scrapy.settings import Settings
 
 from gazette import settings as project_settings
-from gazette.compact import read_jsonl
-from gazette.exporters import FlushingJsonLinesItemExporter, uri_params
+from gazette.crawl.exporters import FlushingJsonLinesItemExporter, uri_params
+from gazette.dedup.compact import read_jsonl
 from gazette.items import complete
 
 
@@ -53,7 +53,7 @@ def test_killed_writer_leaves_whole_lines(tmp_path):
     code = textwrap.dedent(
         f"""
         import os, signal
-        from gazette.exporters import FlushingJsonLinesItemExporter
+        from gazette.crawl.exporters import FlushingJsonLinesItemExporter
         fh = open({str(path)!r}, "ab")
         ex = FlushingJsonLinesItemExporter(fh, encoding="utf-8")
         ex.start_exporting()

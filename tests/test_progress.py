@@ -8,7 +8,7 @@ from pathlib import Path
 from test_monitors import scrapy_crawl  # tests/ is on sys.path (rootdir conftest)
 
 from gazette.demo import DEMO_SITE, serve
-from gazette.progress import counters, progress_line
+from gazette.ops.progress import counters, progress_line
 
 LINE = re.compile(
     r"progress: pages (\d+) \([\d.]+/min\), notices (\d+) \([\d.]+/min\), "

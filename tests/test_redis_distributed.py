@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from gazette.dedup import Deduplicator
+from gazette.dedup.rules import Deduplicator
 from gazette.demo import DEMO_SITE, crawl_plan, serve_sites
 from gazette.state.base import NoticeInfo
 from gazette.state.redis import NoticeExists, RedisState

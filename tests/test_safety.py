@@ -2,7 +2,7 @@
 
 * requests and redirects never leave the spider's hosts (``allowed_hosts`` of
   :class:`gazette.spiders.base.NoticeSpider`, Scrapy's ``allowed_domains`` otherwise):
-  :class:`gazette.faults.FaultStatsMiddleware` drops them and counts ``offsite``;
+  :class:`gazette.crawl.faults.FaultStatsMiddleware` drops them and counts ``offsite``;
 * response sizes are capped (``DOWNLOAD_MAXSIZE``, also after decompression),
   data loss is an error, redirect chains are bounded;
 * a crawl talks to nothing but its targets;
@@ -22,7 +22,7 @@ from faultserver import ROOT, ChaosSite, faults_in, notice_html, run_crawl, serv
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 
-from gazette.faults import FaultStatsMiddleware, PageFaultMiddleware, gunzip_exceeds
+from gazette.crawl.faults import FaultStatsMiddleware, PageFaultMiddleware, gunzip_exceeds
 
 
 def _crawler(spider: Any, **settings: Any) -> Any:
@@ -140,8 +140,8 @@ def test_project_settings_cap_sizes_and_redirects() -> None:
     assert 0 < s.getfloat("DOWNLOAD_TIMEOUT") <= 60
     assert s.getbool("ROBOTSTXT_OBEY") is True
     mws = s.getwithbase("DOWNLOADER_MIDDLEWARES")
-    assert mws.get("gazette.faults.FaultStatsMiddleware") == 610
-    assert mws.get("gazette.faults.PageFaultMiddleware") == 560
+    assert mws.get("gazette.crawl.faults.FaultStatsMiddleware") == 610
+    assert mws.get("gazette.crawl.faults.PageFaultMiddleware") == 560
     assert s.getbool("GAZETTE_OFFSITE_GUARD") is True
     assert not s.getbool("TELNETCONSOLE_ENABLED")
 
@@ -149,9 +149,9 @@ def test_project_settings_cap_sizes_and_redirects() -> None:
 def test_project_settings_keep_the_backoff_retry_middleware() -> None:
     """settings_robust extends DOWNLOADER_MIDDLEWARES instead of replacing it."""
     mws = _project_settings().getwithbase("DOWNLOADER_MIDDLEWARES")
-    assert mws.get("gazette.retry.BackoffRetryMiddleware") == 550
+    assert mws.get("gazette.crawl.retry.BackoffRetryMiddleware") == 550
     assert mws.get("scrapy.downloadermiddlewares.retry.RetryMiddleware") is None
-    assert mws.get("gazette.middlewares.SkipSeenDetailMiddleware") == 50
+    assert mws.get("gazette.crawl.middlewares.SkipSeenDetailMiddleware") == 50
 
 
 def test_gzip_bomb_check_is_bounded() -> None:

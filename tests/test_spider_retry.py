@@ -1,4 +1,4 @@
-"""gazette.retry: Retry-After on 429/503 (capped) and exponential back-off."""
+"""gazette.crawl.retry: Retry-After on 429/503 (capped) and exponential back-off."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import http.server
 import threading
 import time
 
-from gazette.retry import backoff_delay, parse_retry_after
+from gazette.crawl.retry import backoff_delay, parse_retry_after
 
 
 def test_parse_and_backoff():

@@ -179,7 +179,7 @@ def test_pending_notices_are_reconciled_with_the_export(tmp_path):
 
 
 def test_pending_notices_are_seen_within_their_run(tmp_path):
-    from gazette.dedup import Deduplicator
+    from gazette.dedup.rules import Deduplicator
 
     s = SQLiteState(tmp_path / "s.sqlite3")
     s.begin_run()

@@ -6,13 +6,13 @@ from scrapy import Request, Spider
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from gazette.useragent import ContactUserAgentMiddleware
+from gazette.crawl.useragent import ContactUserAgentMiddleware
 
 
 def test_project_settings_swap_in_the_contact_middleware():
     settings = get_project_settings()
     base = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
-    assert "gazette.useragent.ContactUserAgentMiddleware" in base
+    assert "gazette.crawl.useragent.ContactUserAgentMiddleware" in base
     assert not any(k.endswith(".useragent.UserAgentMiddleware") for k in base)
 
 

@@ -21,7 +21,7 @@ of the same name; scrapyd runs ``scrapy crawl`` too) adds:
 * ``-o FILE`` / ``-O FILE`` write that one file only (Scrapy adds it to the
   project's ``FEEDS``, which would write a second copy under ``data/exports/``);
 * after the crawl, exit ``GAZETTE_MONITOR_EXIT_CODE`` (3) when a monitor failed
-  (:func:`gazette.monitors.monitors_failed`): scrapyd's log then shows
+  (:func:`gazette.ops.monitors.monitors_failed`): scrapyd's log then shows
   ``Process died: exitstatus=3``.
 """
 
@@ -37,7 +37,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from gazette.monitors import EXIT_CODE, local_path, monitors_failed, write_failed_summary
+from gazette.ops.monitors import EXIT_CODE, local_path, monitors_failed, write_failed_summary
 
 #: exit status of a crawl refused before it started: bad arguments / environment
 EXIT_USAGE = 2
@@ -65,11 +65,11 @@ def feed_paths(settings: Any, spider_name: str, when: datetime | None = None) ->
         "batch_id": 1,
         "gz": ".gz" if settings.getbool("GAZETTE_EXPORT_GZIP") else "",
     }
-    from gazette.exporters import job_id
+    from gazette.crawl.exporters import job_id
 
     job = job_id(None)
     if job:
-        params["time"] = f"{params['time']}_{job}"  # as gazette.exporters.uri_params
+        params["time"] = f"{params['time']}_{job}"  # as gazette.crawl.exporters.uri_params
     paths = []
     for uri in settings.getdict("FEEDS"):
         try:

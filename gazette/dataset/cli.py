@@ -45,7 +45,7 @@ def _analyst() -> bool:
 
 
 def export_files(paths: Sequence[str]) -> list[str]:
-    from gazette.compact import export_files as found
+    from gazette.dedup.compact import export_files as found
 
     return found(paths)
 
@@ -71,7 +71,7 @@ def ingest_export(store: Store, path: str, run: str | None = None) -> int:
         return 0
     n = 0
     if path.endswith(".gz"):
-        from gazette.compact import read_jsonl
+        from gazette.dedup.compact import read_jsonl
 
         with store.batch():
             for record in read_jsonl(path):
@@ -93,7 +93,7 @@ def ingest_export(store: Store, path: str, run: str | None = None) -> int:
 
 def ingest_state(store: Store, path: str) -> int:
     """Add every copy a crawl state (SQLite) recorded with its record."""
-    from gazette.compact import state_records
+    from gazette.dedup.compact import state_records
 
     n = 0
     with store.batch():

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from gazette.compact import completeness, is_official
+from gazette.dedup.compact import completeness, is_official
 from gazette.text.canon import canonical_body, t2s
 
 #: filled from another copy when the best copy has none (doc_number_raw goes with doc_number)

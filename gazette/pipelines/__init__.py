@@ -10,7 +10,7 @@ order  stage                                               drops (``gazette/...`
 =====  ==================================================  ==========================
 
 Items that pass every stage are written by Scrapy's feed exports
-(``FEEDS``, see :mod:`gazette.exporters`) and counted as ``gazette/exported``.
+(``FEEDS``, see :mod:`gazette.crawl.exporters`) and counted as ``gazette/exported``.
 """
 
 from __future__ import annotations

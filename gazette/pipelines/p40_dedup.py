@@ -7,7 +7,7 @@ A copy of a known notice is counted as ``gazette/duplicates/<kind>``
 that ``id``; it is dropped, unless it changed its notice's best record in the
 dataset (:mod:`gazette.dataset.feed`): then the notice's new record (same
 ``id``, higher ``revision``) goes to the export, which is so a change feed.
-See :mod:`gazette.dedup` for the rules.
+See :mod:`gazette.dedup.rules` for the rules.
 
 A new notice is stored *pending* in the state's run and committed before its
 line can reach a file: by the gazette exporter, before each batch of lines it
@@ -17,7 +17,7 @@ knowing the notice. The
 drop of a copy carries ``notice_id`` (the known notice), so that the copy's
 page is recorded as seen depending on it.
 
-The body's hashes may be computed by a helper process (:mod:`gazette.hashing`,
+The body's hashes may be computed by a helper process (:mod:`gazette.dedup.hashing`,
 ``GAZETTE_HASHING_HELPER``); the decision and the state writes are made
 here, in the order the items arrived.
 """
@@ -28,8 +28,8 @@ import logging
 from typing import Any
 
 from gazette.dataset.feed import ChangeFeed
-from gazette.dedup import BodyPrints, Deduplicator
-from gazette.hashing import START_AFTER, HashingWorker, helper_wanted
+from gazette.dedup.hashing import START_AFTER, HashingWorker, helper_wanted
+from gazette.dedup.rules import BodyPrints, Deduplicator
 from gazette.items import complete
 from gazette.pipelines import as_dict, drop
 from gazette.state import get_recorder, get_state

@@ -2,7 +2,7 @@
 
 ``get_state(crawler)`` opens the backend named by ``GAZETTE_STATE_BACKEND``
 (default :class:`gazette.state.sqlite.SQLiteState` at ``GAZETTE_STATE_PATH``)
-once per crawler; the pipelines and :class:`gazette.middlewares.SkipSeenDetailMiddleware`
+once per crawler; the pipelines and :class:`gazette.crawl.middlewares.SkipSeenDetailMiddleware`
 share it. Opening it begins a run (:meth:`State.begin_run`): whatever killed
 earlier runs left pending is reconciled against their export files first.
 
@@ -10,7 +10,7 @@ Exactly once across kills:
 
 1. the dedup stage adds a new notice *pending* in this run; the state is
    committed before the notice's line can reach a file: by
-   :class:`gazette.exporters.FlushingJsonLinesItemExporter` before each batch
+   :class:`gazette.crawl.exporters.FlushingJsonLinesItemExporter` before each batch
    of lines it writes, or by the dedup stage itself, per notice, when some
    feed uses another exporter (:meth:`_Recorder.commit_each_notice`);
 2. the gazette exporter registers its file with the run (committed before its
@@ -154,8 +154,6 @@ class _Recorder:
     def commit_each_notice(self) -> bool:
         """True when the dedup stage must commit each new notice before passing it on:
         some feed's exporter writes lines without committing the state first."""
-        from gazette.exporters import FlushingJsonLinesItemExporter
-
         if self._feeds is None:
             from scrapy.extensions.feedexport import FeedExporter
 
@@ -167,11 +165,10 @@ class _Recorder:
             self._feeds = found[0] if found else False
         if self._feeds is False:
             return False  # no feed export: nothing is written
-        return not all(
-            isinstance(slot.exporter, FlushingJsonLinesItemExporter) for slot in self._feeds.slots
-        )
+        # (duck-typed: the state does not import the exporter, which imports the state)
+        return not all(getattr(slot.exporter, "commits_state", False) for slot in self._feeds.slots)
 
-    # -- called by gazette.exporters.FlushingJsonLinesItemExporter ------------
+    # -- called by gazette.crawl.exporters.FlushingJsonLinesItemExporter ------------
 
     def export_opened(self, path: str, exporter: Any) -> bool:
         """Register the export file ``path`` with the run, durably, before its
@@ -229,8 +226,6 @@ class _Recorder:
             # no gazette exporter: the feed exporters (connected first) have had the item
             if not self._feeds_written():
                 # never written: the notice stays pending, the next run exports it
-                from gazette.exporters import export_failed
-
                 self.crawler.stats.inc_value("gazette/export/lines_not_written")
                 export_failed(self.crawler, "the export file could not be opened")
                 record_detail(self.state, response, str(nid))
@@ -277,3 +272,32 @@ class _Recorder:
         finally:
             self.closed = True
             self.state.close()
+
+
+def export_failed(crawler: Any, message: str) -> None:
+    """Log ``message`` once (ERROR), count ``gazette/export/failed`` and close the
+    crawl with the reason ``export_failed``: the notices not written stay pending
+    and the next run exports them."""
+    stats = getattr(crawler, "stats", None)
+    if stats is not None:
+        if stats.get_value("gazette/export/failed"):
+            return
+        stats.set_value("gazette/export/failed", 1)
+    logger.error(
+        "%s; the notices not written stay pending and the next run exports them; "
+        "the crawl stops (export_failed)",
+        message,
+    )
+    engine = getattr(crawler, "engine", None)
+    if engine is None or getattr(engine, "spider", None) is None:
+        return
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    async def close() -> None:
+        try:
+            await engine.close_spider_async(reason="export_failed")
+        except RuntimeError:  # already closed
+            pass
+
+    reactor.callLater(0, lambda: deferred_from_coro(close()))  # type: ignore[attr-defined,arg-type]

@@ -4,7 +4,7 @@ Same semantics as :class:`gazette.state.sqlite.SQLiteState`, but every write
 goes straight to the Redis server, so every process sees every other's
 notices, keys and seen pages at once. Selected by
 ``GAZETTE_STATE_BACKEND = "gazette.state.redis.RedisState"`` (which
-:class:`gazette.distributed.RedisAddon` sets when ``GAZETTE_REDIS_URL`` is set).
+:class:`gazette.ops.distributed.RedisAddon` sets when ``GAZETTE_REDIS_URL`` is set).
 
 Keys, all under one prefix ``P`` (``GAZETTE_REDIS_STATE_KEY``, default
 ``gazette:{spider}:state``; give every spider the same prefix, e.g.

@@ -2,12 +2,12 @@
 
 A Scrapy crawl runs on one thread: downloads, parsing, extraction and the item
 pipelines share one core. The dedup stage's pure computation (canonical body,
-its hash, MinHash signature and LSH band keys, :func:`gazette.dedup.body_prints`)
+its hash, MinHash signature and LSH band keys, :func:`gazette.dedup.rules.body_prints`)
 costs about as much as the rest of the item pipeline together, and needs no
 state, so :class:`HashingWorker` runs it in a child process on another core;
 the decisions and every state write stay in the crawl's process, in item order.
 
-The child is a plain ``python -m gazette.hashing`` subprocess (no
+The child is a plain ``python -m gazette.dedup.hashing`` subprocess (no
 ``multiprocessing``: nothing of the parent's ``__main__`` is run again) that
 reads length-prefixed pickled bodies on stdin and writes their prints, in the
 same order, on stdout. The crawl's event loop reads them (no extra thread).
@@ -37,7 +37,7 @@ import struct
 import sys
 from typing import Any
 
-from gazette.dedup import BodyPrints, MinHasher, body_prints
+from gazette.dedup.rules import BodyPrints, MinHasher, body_prints
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def helper_env() -> dict[str, str]:
 
 
 class HashingWorker:
-    """One helper process computing :class:`~gazette.dedup.BodyPrints`, in order."""
+    """One helper process computing :class:`~gazette.dedup.rules.BodyPrints`, in order."""
 
     def __init__(self, hasher: MinHasher, start_after: int = START_AFTER) -> None:
         self.hasher = hasher
@@ -173,7 +173,7 @@ class HashingWorker:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "gazette.hashing",
+                "gazette.dedup.hashing",
                 str(h.num_perm),
                 str(h.seed),
                 repr(h.threshold),

@@ -14,7 +14,7 @@ the next run on the same state cuts it (see :mod:`gazette.state.runs`). With
 ``GAZETTE_EXPORT_GZIP=1`` it compresses itself and ends each flush with a
 zlib sync point, so a killed run leaves a readable gzip stream of whole lines
 (only the gzip trailer is missing; ``zcat`` warns,
-:func:`gazette.compact.read_jsonl` reads it).
+:func:`gazette.dedup.compact.read_jsonl` reads it).
 
 It also keeps the crawl state exact across kills (see :mod:`gazette.state`):
 before its first line it registers its file (a local ``FEEDS`` file) with the
@@ -57,6 +57,8 @@ from typing import Any
 
 from scrapy.exporters import JsonLinesItemExporter
 
+from gazette.state import export_failed
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,6 +85,9 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     ``flush_every`` lines (or lines older than ``flush_seconds``) are written
     and flushed together; 1 writes and flushes each line at once.
     """
+
+    #: commits the state before each batch it writes (the state's recorder reads this)
+    commits_state = True
 
     def __init__(
         self,
@@ -231,35 +236,6 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
                 self._gzip = None
         except OSError as exc:
             self._fail(exc, 0)
-
-
-def export_failed(crawler: Any, message: str) -> None:
-    """Log ``message`` once (ERROR), count ``gazette/export/failed`` and close the
-    crawl with the reason ``export_failed``: the notices not written stay pending
-    and the next run exports them."""
-    stats = getattr(crawler, "stats", None)
-    if stats is not None:
-        if stats.get_value("gazette/export/failed"):
-            return
-        stats.set_value("gazette/export/failed", 1)
-    logger.error(
-        "%s; the notices not written stay pending and the next run exports them; "
-        "the crawl stops (export_failed)",
-        message,
-    )
-    engine = getattr(crawler, "engine", None)
-    if engine is None or getattr(engine, "spider", None) is None:
-        return
-    from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
-
-    async def close() -> None:
-        try:
-            await engine.close_spider_async(reason="export_failed")
-        except RuntimeError:  # already closed
-            pass
-
-    reactor.callLater(0, lambda: deferred_from_coro(close()))  # type: ignore[attr-defined,arg-type]
 
 
 def job_id(spider: Any = None) -> str | None:

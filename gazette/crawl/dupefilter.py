@@ -9,14 +9,14 @@ page first): whatever was not yet fetched is lost.
 
 :class:`RunDupeFilter` filters duplicate requests within a run only. Across
 runs, the crawl state already skips detail pages that were fully processed
-(:class:`gazette.middlewares.SkipSeenDetailMiddleware`), and list pages are
+(:class:`gazette.crawl.middlewares.SkipSeenDetailMiddleware`), and list pages are
 meant to be fetched again on every run. With ``JOBDIR`` a resumed run
 fetches its start and list pages again and the state skips the known
 details; a request restored from the disk queue (after a clean stop) may be
 scheduled a second time, the state then skips it once processed.
 
-``DUPEFILTER_CLASS = "gazette.dupefilter.RunDupeFilter"`` (``gazette.settings``);
-:class:`gazette.distributed.RedisAddon` replaces it with scrapy-redis's in
+``DUPEFILTER_CLASS = "gazette.crawl.dupefilter.RunDupeFilter"`` (``gazette.settings``);
+:class:`gazette.ops.distributed.RedisAddon` replaces it with scrapy-redis's in
 Redis mode.
 """
 

@@ -62,12 +62,12 @@ class RequestAccountingMiddleware:
     * ``gazette/requests/http_status``: a 4xx/5xx answer;
     * ``gazette/requests/timeout``, ``too_large`` (over ``DOWNLOAD_MAXSIZE`` on
       the wire), ``refused`` (connection refused, DNS), ``connection`` (lost,
-      truncated), ``other``: failures (:func:`gazette.faults.exception_reason`);
+      truncated), ``other``: failures (:func:`gazette.crawl.faults.exception_reason`);
     * ``gazette/requests/unfinished``: cancelled when the crawl closed;
     * ``gazette/requests/wire_2xx``: a 2xx answer, and ``gazette/requests/page``
       once it reaches the engine (``response_received``); a 2xx answer that
       never does was dropped by the decompression or size limit after download
-      (a bomb of any encoding): :func:`gazette.monitors.requests_accounted`
+      (a bomb of any encoding): :func:`gazette.ops.monitors.requests_accounted`
       reports it as ``bomb``.
 
     Cached answers (``HTTPCACHE_ENABLED``) count as requests made too.
@@ -106,7 +106,7 @@ class RequestAccountingMiddleware:
         return response
 
     def process_exception(self, request: Any, exception: BaseException, spider: Any = None) -> None:
-        from gazette.faults import exception_reason
+        from gazette.crawl.faults import exception_reason
 
         if request.meta.get("_gazette_made") != id(request):
             return None  # raised before the request reached us (seen, robots, offsite)

@@ -147,7 +147,7 @@ class MinHasher:
 class BodyPrints:
     """What dedup needs from a body: the exact hash and, when long enough, the
     MinHash signature and its LSH band keys. Pure computation (no state), so it
-    can run in another process (:mod:`gazette.hashing`)."""
+    can run in another process (:mod:`gazette.dedup.hashing`)."""
 
     bhash: str  # "" for an empty canonical body
     near: bool  # long enough for near-duplicate matching

@@ -17,7 +17,7 @@ At spider close, spidermon runs :class:`CrawlMonitorSuite` (listed in
   the state (meta ``coverage_history``: the last
   :data:`HISTORY_RUNS` good runs with notices, see :func:`record_history`);
 * **export**: every line was written (``gazette/export/failed`` unset, see
-  :mod:`gazette.exporters`);
+  :mod:`gazette.crawl.exporters`);
 * **http**: 4xx/5xx answers per answer at most
   ``GAZETTE_MONITOR_MAX_HTTP_ERROR_RATE`` (0.5: dead links are common, a site
   answering errors to half the requests is broken; ``robots.txt`` not counted;
@@ -170,7 +170,7 @@ def skipped(stats: dict[str, Any]) -> dict[str, int]:
 
 def requests_accounted(stats: dict[str, Any]) -> dict[str, Any]:
     """Every request that reached the downloader, and how it ended
-    (:class:`gazette.middlewares.RequestAccountingMiddleware`): pages parsed +
+    (:class:`gazette.crawl.middlewares.RequestAccountingMiddleware`): pages parsed +
     redirects + failures by reason (+ unfinished at close) = requests made.
 
     A 2xx answer that never reached the spider was dropped after download by
@@ -450,7 +450,7 @@ class CoverageMonitor(_GazetteMonitor):
 
 @monitors.name("export")
 class ExportMonitor(_GazetteMonitor):
-    """Every notice's line reached the export (see gazette.exporters)."""
+    """Every notice's line reached the export (see gazette.crawl.exporters)."""
 
     @monitors.name("export written")
     def test_export_written(self) -> None:

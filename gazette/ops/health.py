@@ -3,7 +3,7 @@
     gazette health [PATH...] [--spider NAME]... [--max-age HOURS]
 
 Reads the run summaries (``*.summary.json``, written beside every export by
-:class:`gazette.monitors.RunSummary`, and by a crawl refused before it started)
+:class:`gazette.ops.monitors.RunSummary`, and by a crawl refused before it started)
 under each PATH (default ``data/exports``) and prints one line per spider: its
 latest run, its verdict (with the first failure) and when its last *good* run
 (every monitor passed) finished. It exits 1 when a spider's last good run is

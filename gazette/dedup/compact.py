@@ -9,7 +9,7 @@ Reads JSON-lines exports (``.jsonl`` or ``.jsonl.gz``; directories are searched
 for them; a truncated last line or gzip trailer of a killed run is skipped)
 and, with ``--state``, the later copies each crawl state recorded as sources of
 its notices. Records are grouped by ``id`` and, across spiders and files,
-by the same duplicate rules as the crawl (:mod:`gazette.dedup`); a record
+by the same duplicate rules as the crawl (:mod:`gazette.dedup.rules`); a record
 without ``id`` (``gazette extract`` output) is grouped the same way.
 
 For each group the best copy is written: the official one (a ``gov.cn``
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from gazette.dedup import Deduplicator
+from gazette.dedup.rules import Deduplicator
 from gazette.items import FIELDS, LIST_FIELDS, complete
 from gazette.state.sqlite import SQLiteState
 
@@ -208,7 +208,7 @@ def _neg_time(record: dict[str, Any]) -> tuple[int, ...]:
 
 def dedup_id(record: dict[str, Any]) -> str:
     """An id for a group none of whose records had one."""
-    from gazette.dedup import make_id
+    from gazette.dedup.rules import make_id
     from gazette.text.canon import body_hash, canonical_body, canonical_issuer
 
     return make_id(

@@ -74,7 +74,7 @@ class RedisAddon:
         if not url:
             return
         _set(settings, "REDIS_URL", url)
-        _set(settings, "SCHEDULER", "gazette.distributed.RedisScheduler")
+        _set(settings, "SCHEDULER", "gazette.ops.distributed.RedisScheduler")
         _set(settings, "DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter")
         _set(settings, "SCHEDULER_QUEUE_KEY", QUEUE_KEY)
         _set(settings, "SCHEDULER_DUPEFILTER_KEY", DUPEFILTER_KEY)

@@ -7,7 +7,7 @@ gazette's own counters::
 
 every ``GAZETTE_PROGRESS_INTERVAL`` seconds (60; 0 turns it off), and a last
 line at close with the rates over the whole crawl. The final summary is
-:class:`gazette.monitors.RunSummary`'s.
+:class:`gazette.ops.monitors.RunSummary`'s.
 
 * pages: ``response_received_count``
 * notices: ``item_scraped_count`` (exported)

@@ -1,0 +1,2 @@
+"""Operations: monitors and the run summary, progress lines, memory, Redis mode,
+and ``gazette health``."""
