@@ -2,7 +2,7 @@
 
 Every exported record carries every key below (``None`` or ``[]`` when the
 page shows nothing for it). Field meanings follow the analysts' data
-dictionary in the README (and ``gazette/data/notice.schema.json``).
+dictionary in docs/data-format.md (and ``gazette/data/notice.schema.json``).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
 }
 DUPEFILTER_CLASS = "gazette.crawl.dupefilter.RunDupeFilter"  # per run: no JOBDIR/requests.seen
 
-# -- pagination and frontier (gazette.spiders.paging; README, "Pagination and frontier") --
+# -- pagination and frontier (gazette.spiders.paging; docs/crawling.md, "Pagination that ends") --
 # DepthMiddleware swapped for one where next-page hops keep their depth, barren lists end
 # and list pages per start URL have a ceiling; the frontier parks requests on disk while
 # the scheduler is full
@@ -86,7 +86,7 @@ GAZETTE_LIST_WINDOW = 4  # next pages of one list requested at once
 GAZETTE_FRONTIER_SCHEDULED = 2000  # requests scheduled before more wait on disk (0: off)
 GAZETTE_FRONTIER_BATCH = 200  # parked requests fed back each time the scheduler runs empty
 
-# persistent state (seen detail pages, notice ids, LSH index): README, "Persistent state"
+# persistent state (seen detail pages, notice ids, LSH index): docs/how-it-works.md, "Persistent state"
 GAZETTE_STATE_BACKEND = "gazette.state.sqlite.SQLiteState"
 GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
@@ -121,6 +121,6 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
-# monitors, summary, progress, Redis (README, "Run it on a server"); fault stats, caps
+# monitors, summary, progress, Redis (docs/operations.md); fault stats, caps
 from gazette.settings_robust import *  # noqa: E402,F403,I001
 from gazette.settings_server import *  # noqa: E402,F401,F403

@@ -1,7 +1,7 @@
 """Settings for running gazette on servers: monitors, run summary, progress,
 the non-zero exit, and the Redis switch. Imported at the end of
 :mod:`gazette.settings`; every value can be overridden there, with ``-s`` or in
-a spider's ``custom_settings``. See the README, "Run it on a server".
+a spider's ``custom_settings``. See docs/operations.md, "Run it on a server".
 """
 
 from __future__ import annotations

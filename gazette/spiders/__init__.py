@@ -1,4 +1,4 @@
 """gazette's spiders: they decide which pages to fetch; extraction does the rest.
 
-``scrapy list`` shows them; the README ("Spiders") describes their arguments.
+``scrapy list`` shows them; docs/crawling.md describes their arguments, docs/spiders/ each one.
 """

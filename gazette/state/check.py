@@ -13,7 +13,7 @@ The ways out:
 * **read-only**: give the crawl's user write access to the file, its folder
   and its ``-wal``/``-shm`` files (``chown gazette: FILE*``);
 * **damaged**: restore the last backup (``deploy/gazette-backup.sh`` makes one
-  every night, README "Retention and backups"), or start over with
+  every night, docs/operations.md, "Retention and backups"), or start over with
   ``-s GAZETTE_STATE_RESET=1``, which moves the damaged file aside
   (``FILE.damaged-<time>``, never deleted) and forgets every notice: the next
   run fetches and exports again every notice still listed on the site;
@@ -46,7 +46,7 @@ class StateProblem(Exception):
 def _damaged(path: str, what: str) -> str:
     return (
         f"state {path} is damaged ({what}): restore the last backup over it "
-        '(deploy/gazette-backup.sh keeps them; README, "Retention and backups"), '
+        '(deploy/gazette-backup.sh keeps them; docs/operations.md, "Retention and backups"), '
         "or start over with -s GAZETTE_STATE_RESET=1 "
         "(moves it aside to *.damaged-<time> and forgets every notice: the next run "
         "exports again every notice still on the site)"
