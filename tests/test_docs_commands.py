@@ -1,5 +1,5 @@
-"""The documented commands run as written: every shell block of the README and of
-``docs/getting-started.md``, in order, in one bash session per file (so
+"""The documented commands run as written: every shell block (and every Python
+block, fed to ``python -``) of the README and of ``docs/getting-started.md``, in order, in one bash session per file (so
 ``. .venv/bin/activate`` once carries over, as in a terminal).
 
 The session starts in a sandbox that looks like a set-up checkout: the development
@@ -31,14 +31,18 @@ from gazette.demo import DEMO_PORT, DEMO_SITE, serve_sites
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 SHELLS = ("sh", "bash", "shell", "console")
+PYTHON = ("python", "py", "pycon")
 NO_TEST = re.compile(r"^<!--\s*no-test\b")
 
 
 def shell_blocks(text: str) -> list[tuple[int, str, bool]]:
-    """``[(line number, code, skipped)]`` of the fenced shell blocks of a Markdown text.
+    """``[(line number, code, skipped)]`` of the fenced shell blocks of a Markdown text;
+    a Python block becomes the shell command that runs it (``python - <<'EOF'``).
 
     >>> shell_blocks("a\\n<!-- no-test: server -->\\n```sh\\nx\\n```\\n```text\\ny\\n```\\n```bash\\nz\\n```\\n")
     [(3, 'x\\n', True), (9, 'z\\n', False)]
+    >>> shell_blocks("```python\\nprint(1)\\n```\\n")
+    [(1, "python - <<'EOF'\\nprint(1)\\nEOF\\n", False)]
     """
     blocks = []
     lines = text.split("\n")
@@ -56,7 +60,9 @@ def shell_blocks(text: str) -> list[tuple[int, str, bool]]:
             body.append(lines[i])
             i += 1
         i += 1
-        if lang not in SHELLS:
+        if lang in PYTHON:
+            body = ["python - <<'EOF'", *body, "EOF"]
+        elif lang not in SHELLS:
             continue
         before = next((x for x in reversed(lines[:start]) if x.strip()), "")
         blocks.append((start + 1, "\n".join(body) + "\n", bool(NO_TEST.match(before.strip()))))
@@ -175,6 +181,8 @@ def test_readme_runs_as_written(checkout: Path) -> None:
     assert count >= 5
     assert "monitors    OK" in proc.stdout  # the crawl's summary
     assert "records     6" in proc.stdout  # gazette dataset's profile
+    assert re.search(r"issuer_level\s+genre", proc.stdout)  # the pandas block
+    assert "doc_number" in proc.stdout and "粤府" in proc.stdout  # the DuckDB block
     assert len((checkout / "news.jsonl").read_text(encoding="utf-8").splitlines()) == 10
     assert len((checkout / "notices.jsonl").read_text(encoding="utf-8").splitlines()) == 6
 
