@@ -13,10 +13,7 @@ crawls it, each run in its own subprocess (fresh reactor), in the same session:
   ``{"url": ...}``: no extraction, no pipelines, no feed export (bare Scrapy);
 * ``extract``: extraction on, pipelines and export off (where the time goes);
 * ``full``: the real ``gov_cn`` spider with the project's settings, pipelines
-  (filter, normalize, validate, dedup with its state) and feed export; with 2+
-  CPUs the dedup's body hashing runs in its helper process (``gazette.dedup.hashing``);
-* ``local``: ``full`` with that hashing in the crawl's own process
-  (``GAZETTE_HASHING_HELPER=0``), as on a one-CPU machine.
+  (filter, normalize, validate, dedup with its state) and feed export.
 
 Politeness is switched off for all runs alike (no AutoThrottle, no delay,
 32 concurrent requests): this measures our per-page cost, not the network.
@@ -380,8 +377,6 @@ def child(mode: str, start_url: str, workdir: str, latency_arg: str = "0") -> No
     }
     if latency > 0:  # a remote site: the project's per-domain concurrency applies
         del overrides["CONCURRENT_REQUESTS_PER_DOMAIN"]
-    if mode == "local":  # the full pipeline, hashing in the crawl's own process
-        overrides["GAZETTE_HASHING_HELPER"] = 0
     if mode in ("bare", "extract"):
         overrides["ITEM_PIPELINES"] = {}
         overrides["FEEDS"] = {}
@@ -512,7 +507,6 @@ def main(argv: list[str] | None = None) -> int:
     # and export off ("extract": the spiders still produce their items); and, for
     # the record, vs a crawl that does no extraction at all ("bare")
     vs_off, vs_bare = ratios("full", "extract"), ratios("full", "bare")
-    local_vs_off = ratios("local", "extract")
     summary = {
         mode: _median([r[mode]["pages_per_min"] for r in rounds if mode in r]) for mode in modes
     }
@@ -525,7 +519,6 @@ def main(argv: list[str] | None = None) -> int:
                     "full_vs_pipelines_off": vs_off and _median(vs_off),
                     "full_vs_pipelines_off_rounds": vs_off,
                     "full_vs_bare": vs_bare and _median(vs_bare),
-                    "local_vs_pipelines_off": local_vs_off and _median(local_vs_off),
                 },
                 indent=2,
             )
@@ -539,12 +532,6 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"full / pipelines off = {_median(vs_off):.1%} median of {len(vs_off)} rounds "
             f"({each}): {verdict} the 90% goal"
-        )
-    if local_vs_off:
-        each = ", ".join(f"{x:.1%}" for x in local_vs_off)
-        print(
-            f"local / pipelines off = {_median(local_vs_off):.1%} median ({each}): "
-            "the full pipeline without the hashing helper"
         )
     if vs_bare:
         print(f"full / bare (no extraction) = {_median(vs_bare):.1%} median")

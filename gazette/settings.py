@@ -92,11 +92,6 @@ GAZETTE_STATE_PATH = "data/state/{spider}.sqlite3"
 GAZETTE_STATE_RESET = False  # -s GAZETTE_STATE_RESET=1 starts over
 GAZETTE_STATE_COMMIT_EVERY = 50  # outcomes per commit (new notices: before their lines)
 GAZETTE_SKIP_SEEN_DETAIL = True
-# dedup's body hashing in a helper process (gazette.dedup.hashing): 0 (off, the default: on a
-# crawl with 0.1 s per response it bought nothing, 3,722 vs 3,929 pages/min in-process),
-# 1 (on), "auto" (on with 2+ CPUs: CPU-bound crawls of a local mirror)
-GAZETTE_HASHING_HELPER = 0
-GAZETTE_HASHING_AFTER = 50  # items hashed in the crawl's process before the helper starts
 
 # one JSON-lines file per run, written in committed batches of up to 100 lines or 1 s;
 # -s GAZETTE_EXPORT_GZIP=1 for .jsonl.gz

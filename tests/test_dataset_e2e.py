@@ -22,7 +22,6 @@ from gazette.demo import serve
 SETTINGS = (
     "AUTOTHROTTLE_ENABLED=0",
     "DOWNLOAD_DELAY=0",
-    "GAZETTE_HASHING_HELPER=0",
     "LOG_LEVEL=INFO",
     "GAZETTE_MONITOR_MIN_ITEMS=0",  # run 2 exports nothing, rightly
 )

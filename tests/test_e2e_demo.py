@@ -10,27 +10,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from gazette.demo import DEMO_SITE, read_export, run_crawl, serve_sites, summarize
 
 EXPECTED = Path(__file__).parent / "fixtures" / "demo" / "expected.jsonl"
 FIELDS = ("title", "doc_number", "issuer", "date")
 
 
-@pytest.mark.parametrize(
-    "hashing",
-    [
-        pytest.param({"GAZETTE_HASHING_HELPER": 0}, id="in-process"),
-        # every item through the helper process (by default it starts after 50 items)
-        pytest.param({"GAZETTE_HASHING_HELPER": 1, "GAZETTE_HASHING_AFTER": 0}, id="helper"),
-    ],
-)
-def test_demo_crawl_matches_expected_export(tmp_path, hashing):
+def test_demo_crawl_matches_expected_export(tmp_path):
     expected = [json.loads(line) for line in EXPECTED.read_text("utf-8").splitlines() if line]
     output = tmp_path / "demo.jsonl"
     with serve_sites(DEMO_SITE) as bases:
-        stats = run_crawl(bases, output, hashing, timeout=90, log_file=tmp_path / "demo.log")
+        stats = run_crawl(bases, output, {}, timeout=90, log_file=tmp_path / "demo.log")
         urls = {(r["site"], r["path"]): bases[r["site"]] + r["path"] for r in expected}
     records = read_export(output)
     log = (tmp_path / "demo.log").read_text("utf-8")
@@ -54,10 +44,3 @@ def test_demo_crawl_matches_expected_export(tmp_path, hashing):
     assert summary["errors"] == 0, log[-3000:]
     masked = [r for r in expected if r.get("masked")]
     assert masked  # the masked repost is a duplicate; the flag is checked in extraction tests
-    helped = sum(s.get("gazette/hashing/helper", 0) for s in stats)
-    if hashing["GAZETTE_HASHING_HELPER"]:
-        assert helped == len(records) + summary["duplicates"] and not any(
-            s.get("gazette/hashing/failed") for s in stats
-        ), log[-3000:]
-    else:
-        assert helped == 0

@@ -60,7 +60,6 @@ def crawl(
         "RETRY_TIMES": 0,
         "CLOSESPIDER_TIMEOUT": 50,
         "GAZETTE_STATE_PATH": str(work / "state.sqlite3"),
-        "GAZETTE_HASHING_HELPER": 0,
         "LOG_FILE": str(work / f"{name}.log"),
         "GAZETTE_SUMMARY_PATH": str(work / f"{name}.summary.json"),
     }

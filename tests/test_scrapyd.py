@@ -173,9 +173,6 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
         ("setting", "AUTOTHROTTLE_ENABLED=0"),
         ("setting", "DOWNLOAD_DELAY=0"),
         ("setting", "CLOSESPIDER_TIMEOUT=50"),
-        # every item's body hashed by the helper process, started from scrapyd's runner
-        ("setting", "GAZETTE_HASHING_HELPER=1"),
-        ("setting", "GAZETTE_HASHING_AFTER=0"),
         # the changed template has 3 notices: judge coverage over them
         ("setting", "GAZETTE_MONITOR_COVERAGE_MIN_NOTICES=1"),
     ]
@@ -208,7 +205,6 @@ def test_deploy_schedule_and_read_export(scrapyd: tuple[str, Path, Path], tmp_pa
     assert "Spider closed (finished)" in log
     assert "[Spidermon] OK" in log and "run summary of gov_cn" in log
     assert "progress (finished" in log
-    assert "'gazette/hashing/helper': " in log and "hashing helper failed" not in log
     assert finished[job]["log_url"].endswith(f"{job}.log")
 
     # the changed template: the monitors fail, the process exits 3, scrapyd says so

@@ -1,2 +1,2 @@
-"""Cross-item logic: duplicate rules (:mod:`.rules`), body hashing (:mod:`.hashing`)
-and compaction of exports (:mod:`.compact`)."""
+"""Cross-item logic: duplicate rules and body hashing (:mod:`.rules`) and compaction of
+exports (:mod:`.compact`)."""

@@ -146,8 +146,7 @@ class MinHasher:
 @dataclass(frozen=True)
 class BodyPrints:
     """What dedup needs from a body: the exact hash and, when long enough, the
-    MinHash signature and its LSH band keys. Pure computation (no state), so it
-    can run in another process (:mod:`gazette.dedup.hashing`)."""
+    MinHash signature and its LSH band keys. Pure computation (no state)."""
 
     bhash: str  # "" for an empty canonical body
     near: bool  # long enough for near-duplicate matching

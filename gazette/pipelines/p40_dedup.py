@@ -17,9 +17,9 @@ knowing the notice. The
 drop of a copy carries ``notice_id`` (the known notice), so that the copy's
 page is recorded as seen depending on it.
 
-The body's hashes may be computed by a helper process (:mod:`gazette.dedup.hashing`,
-``GAZETTE_HASHING_HELPER``); the decision and the state writes are made
-here, in the order the items arrived.
+Everything runs in the crawl's process, in the order the items arrive (a helper
+process for the body hashing was measured on a crawl with 0.1 s per answer:
+3,722 vs 3,929 pages/min in-process, inside the noise, so it was removed).
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ import logging
 from typing import Any
 
 from gazette.dataset.feed import ChangeFeed
-from gazette.dedup.hashing import START_AFTER, HashingWorker, helper_wanted
-from gazette.dedup.rules import BodyPrints, Deduplicator
+from gazette.dedup.rules import Deduplicator
 from gazette.items import complete
 from gazette.pipelines import as_dict, drop
 from gazette.state import get_recorder, get_state
@@ -44,63 +43,28 @@ class DedupPipeline:
         self,
         crawler: Any,
         dedup: Deduplicator,
-        helper: bool = False,
-        helper_after: int = START_AFTER,
         feed: ChangeFeed | None = None,
     ) -> None:
         self.crawler = crawler
         self.dedup = dedup
         self.state = dedup.state
-        self.hashing = HashingWorker(dedup.hasher, helper_after) if helper else None
-        self._helper = self.hashing  # closed at the end, even after a failure
         self.feed = feed
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
-        settings = crawler.settings
-        return cls(
-            crawler,
-            Deduplicator(get_state(crawler)),
-            helper_wanted(settings.get("GAZETTE_HASHING_HELPER")),
-            settings.getint("GAZETTE_HASHING_AFTER", START_AFTER),
-            ChangeFeed.from_crawler(crawler),
-        )
+        return cls(crawler, Deduplicator(get_state(crawler)), ChangeFeed.from_crawler(crawler))
 
-    def process_item(self, item: Any) -> Any:
-        """The record with its ``id`` (or, with the hashing helper, a coroutine of it)."""
+    def process_item(self, item: Any) -> dict[str, Any]:
+        """The record with its ``id``; a copy of a known notice is dropped."""
         record = complete(item if isinstance(item, dict) else as_dict(item))
-        hashing = self.hashing
-        if hashing is not None:
-            if hashing.ready():
-                return self._decide_later(record, hashing)
-            if hashing.error is not None:
-                self._helper_failed()
-        return self._decide(record, None)
+        return self._decide(record)
 
-    def _helper_failed(self) -> None:
-        self.crawler.stats.set_value("gazette/hashing/failed", 1)
-        self.hashing = None  # hashed here from now on
+    def close_spider(self) -> None:
+        if self.feed is not None:
+            self.feed.close()  # the dataset's files brought up to date
 
-    async def _decide_later(self, record: dict[str, Any], hashing: HashingWorker) -> Any:
-        try:
-            prints: BodyPrints | None = await hashing.prints(record.get("body"))
-        except RuntimeError:  # the helper failed: hashed here
-            prints = None
-            self._helper_failed()
-        else:
-            self.crawler.stats.inc_value("gazette/hashing/helper")
-        return self._decide(record, prints)
-
-    async def close_spider(self) -> None:
-        try:
-            if self._helper is not None:
-                await self._helper.close()
-        finally:
-            if self.feed is not None:
-                self.feed.close()  # the dataset's files brought up to date
-
-    def _decide(self, record: dict[str, Any], prints: BodyPrints | None) -> dict[str, Any]:
-        verdict = self.dedup.check(record, prints)
+    def _decide(self, record: dict[str, Any]) -> dict[str, Any]:
+        verdict = self.dedup.check(record)
         if verdict.duplicate and self.feed is not None:
             revised = self.feed.copy(record, verdict.id, self.state.run)
             if revised is not None:  # a better copy: its notice's new record goes out
