@@ -122,9 +122,18 @@ def test_quiet_night_passes_and_a_broken_list_fails(tmp_path: Path) -> None:
 
         server.ops_broken = True  # the list's template changed: no detail link left
         broken = crawl(tmp_path, server, "run3")
+        again = crawl(tmp_path, server, "run4")
     assert broken.returncode == 3
     data = summary(tmp_path, "run3")
     assert "notices/notices exported" in failed_monitors(data)
+    assert "lists/empty list answers" in failed_monitors(data)  # it had entries last night
+    assert data["lists"]["empty_lists"] == 1
+    # the night after, the same list is still empty: the lists monitor said it once
+    # (the run still fails: no list held an entry at all)
+    assert again.returncode == 3
+    data4 = summary(tmp_path, "run4")
+    assert data4["lists"]["empty_lists"] == 0 and data4["lists"]["still_empty_lists"] == 1
+    assert failed_monitors(data4) == {"notices/notices exported"}
     assert "no entries found" in json.dumps(data["monitors"], ensure_ascii=False)
     assert "monitors    FAILED" in broken.stdout  # a failed run is printed (cron mails it)
 

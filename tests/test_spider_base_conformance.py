@@ -12,7 +12,13 @@ import logging
 
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-from gazette.spiders.base import EMPTY_LIST_STAT, NoticeSpider, entry_hints, parse_date
+from gazette.spiders.base import (
+    EMPTY_LIST_STAT,
+    STILL_EMPTY_STAT,
+    NoticeSpider,
+    entry_hints,
+    parse_date,
+)
 
 
 class Spider(NoticeSpider):
@@ -127,3 +133,67 @@ def test_start_page_without_detail_links_is_counted():
     # the same page reached by a link is not a start page: not counted
     assert list(spider.parse_list(html(url + "x/", "<html><body></body></html>"))) == []
     assert stats.values == {EMPTY_LIST_STAT: 1}
+
+
+class MetaState:
+    """The part of a state the list history uses (its meta table)."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, str] = {}
+
+    def get_meta(self, key: str) -> str | None:
+        return self.meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.meta[key] = value
+
+
+def run_once(state: MetaState, url: str, body: str, reason: str = "finished") -> dict[str, int]:
+    """One run of a spider over one start list page; → its stats."""
+    spider = Spider(start_url=url)
+    stats = Stats()
+    spider.crawler = type("C", (), {"stats": stats, "_gazette_state": state})()  # type: ignore[assignment]
+    list(spider.parse_list(html(url, body, gazette_start=True)))
+    spider.closed(reason)
+    return stats.values
+
+
+def test_an_empty_list_fails_the_first_night_only_when_it_had_entries():
+    """Issue 11 point 7: empty where the last run found some (or a new list) fails;
+    a list empty in the last run too is counted apart and does not fail again."""
+    state = MetaState()
+    url = "https://x.gov.cn/list/"
+    empty = "<html><body><div id='app'></div></body></html>"
+    full = (
+        "<html><body><a href='/list/202601/t20260105_1.html'>关于印发某办法的通知</a></body></html>"
+    )
+    assert run_once(state, url, full) == {}
+    assert run_once(state, url, empty) == {EMPTY_LIST_STAT: 1}  # it had entries: news
+    assert run_once(state, url, empty) == {STILL_EMPTY_STAT: 1}  # empty last night too
+    assert run_once(state, url, full) == {}
+    assert run_once(state, url, empty) == {EMPTY_LIST_STAT: 1}  # had entries again
+    # a new list that is empty from its first run fails too (a wrong start URL)
+    assert run_once(state, url + "new/", empty) == {EMPTY_LIST_STAT: 1}
+
+
+def test_a_run_cut_short_keeps_the_last_runs_empty_lists():
+    state = MetaState()
+    empty = "<html><body></body></html>"
+    assert run_once(state, "https://x.gov.cn/a/", empty) == {EMPTY_LIST_STAT: 1}
+    # a run cut short that only saw list b: list a stays known as empty
+    assert run_once(state, "https://x.gov.cn/b/", empty, "closespider_timeout") == {
+        EMPTY_LIST_STAT: 1
+    }
+    assert run_once(state, "https://x.gov.cn/a/", empty) == {STILL_EMPTY_STAT: 1}
+    # a finished run replaces the set: b was not empty in it
+    assert run_once(state, "https://x.gov.cn/b/", empty) == {EMPTY_LIST_STAT: 1}
+
+
+def test_a_posted_search_is_keyed_by_its_form():
+    from gazette.spiders.listhistory import list_key
+
+    one = list_key("POST", "https://x.gov.cn/fjdzapp/search", b"channelid=1&page=1")
+    two = list_key("POST", "https://x.gov.cn/fjdzapp/search", b"channelid=2&page=1")
+    assert one != two and one == list_key(
+        "POST", "https://x.gov.cn/fjdzapp/search", b"channelid=1&page=1"
+    )

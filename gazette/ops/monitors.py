@@ -29,7 +29,9 @@ At spider close, spidermon runs :class:`CrawlMonitorSuite` (listed in
 * **finish reason**: one of ``GAZETTE_MONITOR_FINISH_REASONS``;
 * **lists**: at most ``GAZETTE_MONITOR_MAX_EMPTY_LISTS`` (0) list or API answers
   that should hold entries held none (``gazette/list/empty``, counted by the
-  spiders, each logged with its URL): a platform that changed its answers.
+  spiders, each logged with its URL): a platform that changed its answers. A
+  list that was empty in the last run too (``gazette/list/still_empty``, see
+  :mod:`gazette.spiders.listhistory`) does not fail it again.
 
 :class:`RecordOutcome` stores the outcome in the stats
 (``gazette/monitors/passed``, ``gazette/monitors/failed``). The extension
@@ -80,6 +82,8 @@ DEFAULT_COVERAGE = {"doc_number": 0.3, "issuer": 0.6, "date": 0.6, "body": 0.95}
 EXIT_CODE = 3
 #: counted by the spiders (gazette.spiders.base.EMPTY_LIST_STAT)
 EMPTY_LISTS = "gazette/list/empty"
+#: empty in the last run too (gazette.spiders.listhistory): logged, not failed
+STILL_EMPTY_LISTS = "gazette/list/still_empty"
 _OUTCOME = "_gazette_monitor_outcome"
 #: good runs kept in the state's coverage history
 HISTORY_RUNS = 20
@@ -118,13 +122,14 @@ def entries(stats: dict[str, Any]) -> dict[str, int]:
 
     >>> entries({"gazette/lists/parsed": 3, "gazette/entries/found": 20,
     ...          "gazette/skipped/seen_detail": 18, "gazette/details_before_since": 2})
-    {'list_pages': 3, 'found': 20, 'known': 20, 'empty_lists': 0}
+    {'list_pages': 3, 'found': 20, 'known': 20, 'empty_lists': 0, 'still_empty_lists': 0}
     """
     return {
         "list_pages": _int(stats, "gazette/lists/parsed"),
         "found": _int(stats, "gazette/entries/found"),
         "known": sum(_int(stats, k) for k in KNOWN_ENTRIES) + duplicates(stats),
         "empty_lists": _int(stats, EMPTY_LISTS),
+        "still_empty_lists": _int(stats, STILL_EMPTY_LISTS),
     }
 
 

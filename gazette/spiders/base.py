@@ -40,7 +40,7 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from gazette.extract import extract_response
-from gazette.spiders import sitetemplates
+from gazette.spiders import listhistory, sitetemplates
 from gazette.text.embedded import BEIJING
 from gazette.text.template import SiteTemplates
 
@@ -98,6 +98,7 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])/")
 MAX_JS_PAGES = 500
 #: stats key: a list or API answer that should hold entries held none
 EMPTY_LIST_STAT = "gazette/list/empty"
+STILL_EMPTY_STAT = "gazette/list/still_empty"  # empty in the last run too
 
 
 def is_detail_url(url: str) -> bool:
@@ -483,6 +484,7 @@ class NoticeSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self._site_templates is not None:
             sitetemplates.save(self, self._site_templates)
+        listhistory.save(self, self._empty_now or set(), finished=reason == "finished")
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
         """A detail page → one Notice (plus further links for aggregators)."""
@@ -553,12 +555,33 @@ class NoticeSpider(scrapy.Spider):
             yield request
 
     # -- helpers ------------------------------------------------------------------
+    _empty_before: set[str] | None = None
+    _empty_now: set[str] | None = None
+
     def report_empty(self, response: Response, why: str) -> None:
         """A list or API answer that should hold entries holds none: say so, loudly.
 
         Counted as ``gazette/list/empty`` (the ``lists`` monitor fails the run on it):
-        a platform that changed its answers is noticed the first night.
+        a platform that changed its answers is noticed the first night. A list that
+        was empty in the last run too is counted as ``gazette/list/still_empty``
+        and does not fail the run (:mod:`gazette.spiders.listhistory`).
         """
+        request = response.request
+        if request is not None:
+            key = listhistory.list_key(request.method, request.url, request.body)
+        else:
+            key = listhistory.list_key("GET", response.url)
+        if self._empty_before is None:
+            self._empty_before = listhistory.load(self)
+        if self._empty_now is None:
+            self._empty_now = set()
+        self._empty_now.add(key)
+        if key in self._empty_before:
+            self._inc(STILL_EMPTY_STAT)
+            self.logger.warning(
+                "list answer with no entries, as in the last run: %s (%s)", response.url, why
+            )
+            return
         self._inc(EMPTY_LIST_STAT)
         self.logger.warning("list answer with no entries: %s (%s)", response.url, why)
 

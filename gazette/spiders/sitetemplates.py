@@ -21,14 +21,14 @@ META_KEY = "templates"
 SAVE_EVERY = 200
 
 
-def _state(spider: Any) -> Any:
+def crawl_state(spider: Any) -> Any:
     """The crawl's state, when one is open (never opens one)."""
     crawler = getattr(spider, "crawler", None)
     return getattr(crawler, "_gazette_state", None) if crawler is not None else None
 
 
 def load(spider: Any) -> SiteTemplates:
-    state = _state(spider)
+    state = crawl_state(spider)
     if state is not None:
         try:
             raw = state.get_meta(META_KEY)
@@ -40,7 +40,7 @@ def load(spider: Any) -> SiteTemplates:
 
 
 def save(spider: Any, templates: SiteTemplates) -> None:
-    state = _state(spider)
+    state = crawl_state(spider)
     crawler = getattr(spider, "crawler", None)
     if crawler is not None and crawler.stats is not None:
         dropped = sum(t.dropped for t in templates.sites.values())
