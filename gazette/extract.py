@@ -8,17 +8,21 @@ and canonicalise the values through :class:`gazette.loaders.NoticeLoader`.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from gazette.items import Notice, complete
 from gazette.loaders import load_notice
+from gazette.text.docno import canonical
 from gazette.text.embedded import expand_embedded
 from gazette.text.encoding import decode
 from gazette.text.notice import analyse
 from gazette.text.page import build_page
 from gazette.text.template import SiteTemplate, SiteTemplates, drop_recurring
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def extract_html(
@@ -74,4 +78,42 @@ def extract_response(
     record = extract_html(
         response.body, url=response.url, headers=headers, spider=spider, templates=templates
     )
+    request = getattr(response, "request", None)
+    hints = request.meta.get("gazette_hints") if request is not None else None
+    if hints:
+        apply_hints(record, hints)
     return Notice(**record)
+
+
+def apply_hints(record: dict[str, Any], hints: dict[str, Any]) -> dict[str, Any]:
+    """Fill what the page did not print from its list entry (``gazette_hints``).
+
+    The page is the authority: a hint never replaces a value read on it. Only the
+    list metadata a platform keeps for the document itself are used: its 文号
+    (gov.cn ``pcode``, Fujian TRS ``fileno`` …), when it is a canonical 文号, and its
+    publication date. Never on a page that is not a notice.
+
+    >>> r = {"is_notice": True, "doc_number": None, "doc_number_raw": None, "published": None}
+    >>> apply_hints(r, {"doc_number": "岚综管规[2026]1号", "date": "2026-01-05"})["doc_number"]
+    '岚综管规〔2026〕1号'
+    >>> r["published"], r["doc_number_raw"]
+    ('2026-01-05', '岚综管规[2026]1号')
+    >>> apply_hints({"is_notice": True, "doc_number": "闽政〔2026〕2号"}, {"doc_number": "闽政〔2026〕9号"})["doc_number"]
+    '闽政〔2026〕2号'
+    >>> apply_hints({"is_notice": True, "doc_number": None}, {"doc_number": "无"})["doc_number"] is None
+    True
+    >>> apply_hints({"is_notice": False, "doc_number": None}, {"doc_number": "闽政〔2026〕9号"})["doc_number"] is None
+    True
+    """
+    if not record.get("is_notice"):
+        return record
+    raw = hints.get("doc_number")
+    if not record.get("doc_number") and isinstance(raw, str):
+        number = canonical(raw)
+        if number:
+            record["doc_number"] = number
+            record["doc_number_raw"] = raw.strip()
+    when = hints.get("date")
+    if not record.get("published") and isinstance(when, str) and _ISO_DATE.fullmatch(when):
+        record["published"] = when
+    return record

@@ -238,6 +238,11 @@ def test_crawl_local_copy(local_site, copy_site, run_crawl):
     ]
     by_name = {i["url"].rsplit("/", 1)[1]: i for i in items}
     assert by_name["t20260520_106801.htm"]["doc_number"] == "岚综管规〔2026〕2号"
+    # pages that print no 文号 get the search entry's fileno (a page's own 文号 wins;
+    # pages reached from a static list carry no entry, and stay without)
+    assert by_name["t20210709_29777.htm"]["doc_number"] == "岚综管〔2021〕27号"
+    assert by_name["t20210820_29901.htm"]["doc_number"] == "岚综管〔2021〕30号"
+    assert by_name["t20231205_88803.htm"]["doc_number"] is None
     assert stats["gazette/fujian/removed_documents"] == 1
     assert stats["gazette/fujian/file_entries"] == 1
     assert stats.get(EMPTY_LIST_STAT, 0) == 0

@@ -10,7 +10,8 @@ Only links on the start URLs' own hosts are followed.
 Spiders decide only which pages to fetch: every item comes from
 :func:`gazette.extract.extract_response`. Detail requests carry
 ``meta["gazette_detail"] = True``; list metadata from JSON APIs travels as
-``meta["gazette_hints"]`` (hints only, never fields).
+``meta["gazette_hints"]``: they fill only what the page itself does not print
+(:func:`gazette.extract.apply_hints`).
 
 Arguments (``scrapy crawl NAME -a key=value``):
 
