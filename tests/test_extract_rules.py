@@ -609,3 +609,38 @@ def test_page_markers_and_a_commentary_heading_end_the_body():
     )
     assert "第 1 页" not in r["body"]
     assert "小编" not in r["body"] and "信号" not in r["body"]
+
+
+def test_heading_again_far_below_over_the_docno_starts_the_document():
+    """A forum's or portal's post header (author, counters, a lead-in) sits between the
+    page heading and its copy over the 文号: the copy starts the document (GB/T 9704:
+    title, then 文号 or 主送), so the header is not body and the 文号 is found."""
+    header = "".join(
+        f"<div>{x}</div>"
+        for x in (
+            "张三",
+            "积分",
+            "1862",
+            "帖子",
+            "413",
+            "楼主",
+            "发表于 2023-10-9 08:41 | 只看该作者",
+        )
+    )
+    r = extract_html(
+        page(
+            "<h1>【转】某市人民政府关于调整某市某项标准的通知</h1>"
+            + header
+            + "<table><tr><td>转自市政府官网，大家看看<br>"
+            "某市人民政府关于调整某市某项标准的通知<br>某政发〔2023〕21号<br>"
+            "各县（市）、区人民政府，市政府各委、办、局：<br>"
+            "经市人民政府研究，决定调整我市某项标准。现将有关事项通知如下：<br>"
+            "一、本通知自2023年10月1日起执行。<br>某市人民政府<br>2023年9月18日</td></tr></table>"
+            "<div>沙发 发表于 2023-10-9 09:12</div><div>终于涨了</div>"
+        )
+    )
+    assert r["title"] == "某市人民政府关于调整某市某项标准的通知"
+    assert r["doc_number"] == "某政发〔2023〕21号"
+    assert r["body"].startswith("各县（市）、区人民政府")
+    assert "积分" not in r["body"] and "楼主" not in r["body"]
+    assert r["published"] == "2023-10-09" and r["date"] == "2023-09-18"

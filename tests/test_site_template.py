@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from gazette.extract import extract_html
 from gazette.spiders import sitetemplates
 from gazette.text.template import SiteTemplate, SiteTemplates
+from tests.fakes import MetaState
 
 # a line no word list or shape rule knows, printed inside the content block of every page
 PROMO = "欢迎关注某某服务号获取更多政策资讯"
@@ -54,19 +55,8 @@ def test_table_is_bounded():
     assert t.counts["首页"] == SiteTemplate.MAX_KEYS * 2
 
 
-class FakeState:
-    def __init__(self) -> None:
-        self.meta: dict[str, str] = {}
-
-    def get_meta(self, key: str) -> str | None:
-        return self.meta.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.meta[key] = value
-
-
 def test_the_table_is_kept_in_the_state_for_the_next_run():
-    state = FakeState()
+    state = MetaState()
     stats: dict[str, int] = {}
     crawler = SimpleNamespace(
         _gazette_state=state, stats=SimpleNamespace(set_value=stats.__setitem__)
@@ -83,7 +73,7 @@ def test_the_table_is_kept_in_the_state_for_the_next_run():
 
 
 def test_a_damaged_table_is_relearnt():
-    state = FakeState()
+    state = MetaState()
     state.meta["templates"] = "{not json"
     spider = SimpleNamespace(crawler=SimpleNamespace(_gazette_state=state, stats=None))
     assert sitetemplates.load(spider).sites == {}

@@ -19,6 +19,7 @@ from gazette.spiders.base import (
     entry_hints,
     parse_date,
 )
+from tests.fakes import MetaState
 
 
 class Spider(NoticeSpider):
@@ -133,19 +134,6 @@ def test_start_page_without_detail_links_is_counted():
     # the same page reached by a link is not a start page: not counted
     assert list(spider.parse_list(html(url + "x/", "<html><body></body></html>"))) == []
     assert stats.values == {EMPTY_LIST_STAT: 1}
-
-
-class MetaState:
-    """The part of a state the list history uses (its meta table)."""
-
-    def __init__(self) -> None:
-        self.meta: dict[str, str] = {}
-
-    def get_meta(self, key: str) -> str | None:
-        return self.meta.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.meta[key] = value
 
 
 def run_once(state: MetaState, url: str, body: str, reason: str = "finished") -> dict[str, int]:

@@ -166,6 +166,10 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
     key = squeeze(title)
     lines = page.lines
     at = _past_repeats(lines, key, at)
+    again = _heading_again(lines, key, at)
+    if again is not None:
+        copy, span = again
+        return (title if squeeze(copy) == key else copy), span
     for i in range(at[1], min(len(lines), at[1] + 6)):
         if _opens_text(lines[i]):
             break  # the document's text has begun: a title further down is another's
@@ -216,6 +220,37 @@ def _own_title(page: Page, title: str | None, at: Span | None) -> tuple[str | No
         if not news:
             break
     return title, at
+
+
+#: how far below the page's heading its copy over the document's head is looked for
+HEADING_AGAIN_LINES = 40
+
+
+def _heading_again(lines: list[Line], key: str, at: Span) -> tuple[str, Span] | None:
+    """The heading printed again further down, right over a 文号 or 主送 line: the
+    head of the document itself (GB/T 9704: title, then 文号 or 主送), with a
+    forum's or a portal's post header (author, counters, a lead-in) between the
+    two copies. The copy may lack the heading's wrapper (``【转】``, ``重磅！``).
+    → (the copy's text, its lines), or ``None`` when the document's text begins
+    before any copy. Bounded: :data:`HEADING_AGAIN_LINES` lines, three per copy.
+    """
+    end = min(len(lines), at[1] + HEADING_AGAIN_LINES)
+    for i in range(at[1] + 1, end):
+        if is_docno_line(lines[i - 1].key) or is_recipient(lines[i - 1].key):
+            return None  # the document's head is here already
+        joined = ""
+        for k in range(i, min(i + 3, end)):
+            joined += lines[k].text
+            sq = squeeze(joined)
+            if sq not in key:
+                break
+            whole = sq == key or (
+                len(sq) >= max(8, 0.6 * len(key)) and bool(classify.genre_of(view(joined)))
+            )
+            nxt = lines[k + 1].key if k + 1 < len(lines) else ""
+            if whole and (is_docno_line(nxt) or is_recipient(nxt)):
+                return joined.strip(), (i, k + 1)
+    return None
 
 
 def _past_repeats(lines: list[Line], key: str, at: Span) -> Span:
