@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+#: what ``--modes`` accepts: no extraction, extraction with the item path off, everything
+MODES = ("bare", "extract", "full")
 sys.path.insert(0, str(ROOT))
 
 PHRASES = (
@@ -448,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         help="free text of the notices: 'varied' (any two share about 8%% of their "
         "shingles) or 'templated' (about 22%%: every notice has near-duplicate candidates)",
     )
-    parser.add_argument("--modes", default="bare,extract,full")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}"
+    )
     parser.add_argument(
         "--repeat",
         type=int,
@@ -467,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     modes = args.modes.split(",")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        parser.error(f"--modes: unknown {', '.join(unknown)} (choose from {', '.join(MODES)})")
 
     from gazette.demo import serve
 

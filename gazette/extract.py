@@ -50,10 +50,8 @@ def extract_html(
     site = urlsplit(url).hostname if url else None
     template: SiteTemplate | None = templates.for_site(site) if templates is not None else None
     if template is not None:
-        keys = [ln.key for ln in page.lines]
         page.lines, dropped = drop_recurring(page.lines, template)
         template.dropped += dropped
-        template.learn(keys)
     raw = analyse(page)
     record = load_notice(raw)
     record["is_notice"] = bool(raw.get("is_notice"))

@@ -271,6 +271,13 @@ def canonical_body(text: str | None) -> str:
     """
     if not text:
         return ""
+    return _canonical(text)
+
+
+@lru_cache(maxsize=8)
+def _canonical(text: str) -> str:
+    # cached: the dedup rules and the dataset store ask for the same body in turn
+    # (a few entries: items pass the two one after the other)
     s = strip_chrome(text)
     s = strip_pinyin(s)
     s = strip_masks(s)

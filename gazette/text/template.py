@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from gazette.text import classify, issuers
@@ -62,6 +63,10 @@ def eligible(key: str) -> bool:
     )
 
 
+#: the same few template lines come back on every page of a site: judge each once
+_eligible = lru_cache(maxsize=4096)(eligible)
+
+
 class SiteTemplate:
     """The line-frequency table of one site."""
 
@@ -76,8 +81,10 @@ class SiteTemplate:
 
     def learn(self, keys: Iterable[str]) -> None:
         """One page's lines (normalised views): each distinct short line counts once."""
+        self._learn({squeeze(k) for k in keys if k and len(k) <= MAX_LEN})
+
+    def _learn(self, seen: set[str]) -> None:
         self.pages += 1
-        seen = {squeeze(k) for k in keys if k and len(k) <= MAX_LEN}
         self.counts.update(seen)
         if len(self.counts) > self.MAX_KEYS:
             # lines seen once are not template (yet): forget them first
@@ -140,18 +147,26 @@ class SiteTemplates:
 
 
 def drop_recurring(lines: list[Any], template: SiteTemplate | None) -> tuple[list[Any], int]:
-    """``lines`` without the site's template lines → (kept lines, how many dropped)."""
+    """``lines`` without the site's template lines, then the page teaches the
+    template → (kept lines, how many dropped).
+
+    Linear in the page: each short line is squeezed once and looked up in the
+    counts (no table-wide pass per page); the verdict on a recurring line's shape
+    is cached.
+    """
     if template is None:
         return lines, 0
-    recurring = template.recurring()
-    if not recurring:
-        return lines, 0
-    kept = []
-    for ln in lines:
-        key = ln.key
-        if len(key) <= MAX_LEN and squeeze(key) in recurring and eligible(key):
-            continue
-        kept.append(ln)
-    for i, ln in enumerate(kept):
-        ln.index = i
+    keys = [squeeze(ln.key) if ln.key and len(ln.key) <= MAX_LEN else "" for ln in lines]
+    kept = lines
+    if template.pages >= template.MIN_PAGES:
+        floor, counts = template.SHARE * template.pages, template.counts
+        kept = [
+            ln
+            for ln, k in zip(lines, keys, strict=True)
+            if not (k and counts.get(k, 0) >= floor and _eligible(ln.key))
+        ]
+        if len(kept) < len(lines):
+            for i, ln in enumerate(kept):
+                ln.index = i
+    template._learn({k for k in keys if k})
     return kept, len(lines) - len(kept)
